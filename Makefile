@@ -1,0 +1,37 @@
+# Cartio's commands. `make run` starts the whole system; `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+VENV := .venv/bin
+export PATH := $(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
+
+PG_SERVER ?= postgresql+asyncpg://postgres@127.0.0.1:5432
+AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
+SERVICES := carts gateway
+
+.PHONY: run test lint setup infra migrate bench
+
+setup:
+	@./scripts/ensure-tools.sh
+
+infra:
+	@./scripts/ensure-infra.sh
+
+migrate: setup infra
+	@for s in $(SERVICES); do \
+		CARTIO_DATABASE_URL=$(PG_SERVER)/cartio_$$s $(VENV)/python -m cartio_$$s migrate || exit 1; \
+	done
+
+run: migrate
+	@echo "Starting Cartio (Ctrl-C stops everything)..."
+	@$(VENV)/honcho -e run.env start -f Procfile
+
+lint: setup
+	$(VENV)/ruff check .
+	$(VENV)/mypy
+
+test: setup infra lint
+	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
+		$(VENV)/pytest
+
+bench: setup infra
+	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
+		$(VENV)/python -m bench

@@ -1,0 +1,293 @@
+"""Version-1 models of every message Cartio carries.
+
+Events are named in the past tense (`cart.upserted`), commands in the imperative (`notifier.send_cart`).
+Within a version only additive changes are allowed; unknown fields are ignored so that producers can add.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cartio_contracts.envelope import Envelope
+
+Money = Decimal
+
+
+class Message(BaseModel):
+    """Base of every message body (`Envelope.data`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+    def envelope(
+        self,
+        store_hash: str,
+        *,
+        message_id: uuid.UUID | None = None,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        extra: dict[str, Any] = {}
+        if message_id is not None:
+            extra["message_id"] = message_id
+        if occurred_at is not None:
+            extra["occurred_at"] = occurred_at
+        return Envelope(
+            type=self.TYPE,
+            version=self.VERSION,
+            store_hash=store_hash,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            data=self.model_dump(mode="json"),
+            **extra,
+        )
+
+
+# --- raw inputs ---------------------------------------------------------------------------------------
+
+
+class WebhookReceived(Message):
+    """A BigCommerce webhook callback exactly as it arrived (thin: scope and ids only)."""
+
+    TYPE = "bigcommerce.webhook_received"
+
+    scope: str = Field(min_length=1, max_length=200)
+    store_id: str
+    producer: str = Field(pattern=r"^stores/[A-Za-z0-9]+$")
+    data: dict[str, Any]
+    hash: str
+    created_at: int
+    received_at: AwareDatetime
+
+
+class StorefrontSession(Message):
+    """The storefront script saw a shopper's cart: who is behind it (session, browser, IP)."""
+
+    TYPE = "storefront.session"
+
+    cart_id: uuid.UUID
+    session_id: str = Field(min_length=1, max_length=128)
+    ip: str | None = None
+    user_agent: str | None = Field(default=None, max_length=1024)
+    seen_at: AwareDatetime
+
+
+# --- carts --------------------------------------------------------------------------------------------
+
+
+class CartItem(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    product_id: int
+    variant_id: int | None = None
+    name: str
+    sku: str | None = None
+    image_url: str | None = None
+    quantity: int
+    unit_price: Money
+    extended_price: Money
+
+
+class CartCustomer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    user_type: Literal["guest", "customer"]
+    customer_id: int | None = None
+    email: str | None = None
+    name: str | None = None
+    session_id: str | None = None
+    browser: str | None = None
+    ip: str | None = None
+    country: str | None = None
+
+
+class CartSnapshot(BaseModel):
+    """The merchant's view of a cart at one moment."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: uuid.UUID
+    status: Literal["active", "abandoned", "converted", "deleted", "blocked"]
+    currency: str
+    items: list[CartItem]
+    customer: CartCustomer
+    subtotal: Money
+    discount: Money = Decimal(0)
+    coupon_codes: list[str] = []
+    shipping: Money = Decimal(0)
+    tax: Money = Decimal(0)
+    grand_total: Money
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class CartUpserted(Message):
+    TYPE = "cart.upserted"
+
+    cart: CartSnapshot
+
+
+class CartDeleted(Message):
+    TYPE = "cart.deleted"
+
+    cart_id: uuid.UUID
+    reason: Literal["shopper", "merchant", "expired", "blocked", "unknown"] = "unknown"
+    deleted_at: AwareDatetime
+
+
+class CartConverted(Message):
+    TYPE = "cart.converted"
+
+    cart_id: uuid.UUID
+    order_id: int
+    converted_at: AwareDatetime
+
+
+class CartAbandoned(Message):
+    TYPE = "cart.abandoned"
+
+    cart_id: uuid.UUID
+    grand_total: Money
+    currency: str
+    abandoned_at: AwareDatetime
+
+
+# --- orders -------------------------------------------------------------------------------------------
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    product_id: int
+    variant_id: int | None = None
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+class OrderPlaced(Message):
+    TYPE = "order.placed"
+
+    order_id: int
+    cart_id: uuid.UUID | None = None
+    status_id: int
+    customer_id: int | None = None
+    email: str | None = None
+    ip: str | None = None
+    country: str | None = None
+    currency: str
+    subtotal: Money
+    grand_total: Money
+    items: list[OrderLine]
+    placed_at: AwareDatetime
+
+
+# --- blacklist ----------------------------------------------------------------------------------------
+
+
+class BlacklistMatched(Message):
+    TYPE = "blacklist.matched"
+
+    rule_id: int
+    kind: Literal["email", "email_domain", "ip", "cidr", "country"]
+    value: str
+    subject: Literal["cart", "order"]
+    cart_id: uuid.UUID | None = None
+    order_id: int | None = None
+    matched_at: AwareDatetime
+
+
+# --- notifier -----------------------------------------------------------------------------------------
+
+
+class SendCart(Message):
+    """Command to the notifier: email this cart to the shopper with a link to finish checkout."""
+
+    TYPE = "notifier.send_cart"
+
+    cart: CartSnapshot
+    recipient: str
+    checkout_url: str
+    message: str | None = Field(default=None, max_length=2000)
+    requested_by: str
+
+
+class NotificationSent(Message):
+    TYPE = "notification.sent"
+
+    notification_id: uuid.UUID
+    cart_id: uuid.UUID
+    recipient: str
+    sent_at: AwareDatetime
+
+
+class NotificationFailed(Message):
+    TYPE = "notification.failed"
+
+    notification_id: uuid.UUID
+    cart_id: uuid.UUID
+    recipient: str
+    error: str
+    failed_at: AwareDatetime
+
+
+# --- stores -------------------------------------------------------------------------------------------
+
+
+class StoreInstalled(Message):
+    """The app was installed (or re-installed) in a store.
+
+    `access_token_encrypted` is the store's API token encrypted with the shared Fernet key, so that only
+    services holding that key (carts) can call BigCommerce for the store; the plain token never travels.
+    """
+
+    TYPE = "store.installed"
+
+    store_id: str | None = None
+    scope: str
+    access_token_encrypted: str
+    owner_email: str | None = None
+    installed_at: AwareDatetime
+
+
+class StoreUninstalled(Message):
+    TYPE = "store.uninstalled"
+
+    uninstalled_at: AwareDatetime
+    purge_after: AwareDatetime
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    m.TYPE: m
+    for m in (
+        WebhookReceived,
+        StorefrontSession,
+        CartUpserted,
+        CartDeleted,
+        CartConverted,
+        CartAbandoned,
+        OrderPlaced,
+        BlacklistMatched,
+        SendCart,
+        NotificationSent,
+        NotificationFailed,
+        StoreInstalled,
+        StoreUninstalled,
+    )
+}
+
+
+def parse(envelope: Envelope) -> Message:
+    """The typed body of an envelope; raises KeyError for an unknown type, ValidationError for bad data."""
+    model = MESSAGE_TYPES[envelope.type]
+    return model.model_validate(envelope.data)

@@ -1,0 +1,41 @@
+"""Exchange, routing-key and queue names, all under one configurable namespace.
+
+Tests and several installs share a broker by choosing different namespaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def webhook_routing_key(scope: str) -> str:
+    """`store/cart/updated` → `bigcommerce.store.cart.updated`."""
+    return "bigcommerce." + ".".join(part for part in scope.split("/") if part)
+
+
+@dataclass(frozen=True)
+class Topology:
+    namespace: str = "cartio"
+
+    @property
+    def webhooks_exchange(self) -> str:
+        return f"{self.namespace}.webhooks"
+
+    @property
+    def events_exchange(self) -> str:
+        return f"{self.namespace}.events"
+
+    def queue(self, service: str, purpose: str) -> str:
+        return f"{self.namespace}.{service}.{purpose}"
+
+    @staticmethod
+    def dead(queue: str) -> str:
+        return f"{queue}.dead"
+
+    @staticmethod
+    def delay(queue: str, attempt: int) -> str:
+        return f"{queue}.delay.{attempt}"
+
+
+# Routing keys on the events exchange are the message types themselves.
+STOREFRONT_SESSION = "storefront.session"

@@ -1,0 +1,1 @@
+"""cartio_platform: the service kit (settings, logging, database, broker, inbox, outbox, health)."""

@@ -1,0 +1,60 @@
+"""The command line every service shares: `serve`, `migrate`, `replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from cartio_platform.broker import Broker
+from cartio_platform.consumer import replay_parked
+from cartio_platform.logging import configure_logging
+from cartio_platform.migrate import upgrade
+from cartio_platform.settings import ServiceSettings
+
+
+def service_main(
+    settings_factory: Callable[[], ServiceSettings],
+    app_factory: Callable[[ServiceSettings], FastAPI],
+    *,
+    migrations: Path | None = None,
+    argv: list[str] | None = None,
+) -> None:
+    settings = settings_factory()
+    parser = argparse.ArgumentParser(prog=f"python -m cartio_{settings.service_name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the service (HTTP, consumers, outbox relay)")
+    if migrations is not None:
+        sub.add_parser("migrate", help="create the database if needed and apply migrations")
+    replay = sub.add_parser("replay", help="move parked messages from <queue>.dead back to <queue>")
+    replay.add_argument("--queue", required=True, help="purpose, e.g. 'webhooks', or a full queue name")
+    replay.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+
+    if args.command == "serve":
+        uvicorn.run(app_factory(settings), host=settings.host, port=settings.port, log_config=None,
+                    access_log=False, timeout_graceful_shutdown=5)
+    elif args.command == "migrate":
+        assert migrations is not None
+        upgrade(settings.database_url, migrations)
+        print(f"{settings.service_name}: database migrated")
+    elif args.command == "replay":
+        queue = args.queue
+        if not queue.startswith(settings.namespace + "."):
+            queue = settings.topology.queue(settings.service_name, queue)
+        moved = asyncio.run(_replay(settings, queue, args.limit))
+        print(f"replayed {moved} parked message(s) from {queue}.dead to {queue}")
+
+
+async def _replay(settings: ServiceSettings, queue: str, limit: int | None) -> int:
+    broker = Broker(settings.amqp_url, settings.topology, name=f"{settings.service_name}-replay")
+    await broker.start(wait=10)
+    try:
+        return await replay_parked(broker, queue, limit=limit)
+    finally:
+        await broker.stop()

@@ -1,0 +1,245 @@
+"""A queue consumer: inbox for effectively-once, ack after commit, retries through delay queues, parking.
+
+For every message: parse the envelope, open one transaction, record the message id in the inbox (a seen id
+ends the work: redeliveries are harmless), run the handler, commit, and only then ack. A failing handler's
+message is republished to `<queue>.delay.<n>` (a TTL queue that dead-letters back to the queue) and acked;
+after the last delay it is parked in `<queue>.dead` with its error. Malformed messages and `Permanent`
+errors are parked at once, since retrying cannot fix them.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cartio_contracts import Envelope
+from cartio_platform.broker import Broker, Connection
+from cartio_platform.db import SessionMaker
+from cartio_platform.logging import bind_correlation_id, get_logger
+from cartio_platform.metrics import HANDLER_SECONDS, MESSAGES_CONSUMED
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+ATTEMPT_HEADER = "x-cartio-attempt"
+ERROR_HEADER = "x-cartio-error"
+# A quorum queue's own limit on redeliveries (crashes, lost channels) before it dead-letters to `.dead`.
+DELIVERY_LIMIT = 20
+
+
+class Permanent(Exception):
+    """A failure no retry will fix (bad data, a rule violated): the message is parked at once."""
+
+
+@dataclass
+class Consumer:
+    broker: Broker
+    sessionmaker: SessionMaker
+    inbox: Any  # the service's inbox Table
+    queue: str
+    bindings: list[tuple[str, str]]
+    handlers: dict[str, Handler]
+    retry_delays: list[float] = field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
+    prefetch: int = 32
+    _channel: AbstractChannel | None = field(default=None, init=False)
+
+    def attach(self) -> None:
+        """Start consuming on every (re)connect of the broker."""
+        self.broker.on_connect(self._start)
+
+    async def _start(self, connection: Connection) -> None:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self.prefetch)
+        queue = await declare_queues(channel, self.queue, self.retry_delays)
+        for exchange, routing_key in self.bindings:
+            await queue.bind(exchange, routing_key)
+        self._channel = channel
+        await queue.consume(self._on_message)
+        log.info("consuming", queue=self.queue, bindings=[rk for _, rk in self.bindings])
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        started = time.perf_counter()
+        try:
+            envelope = Envelope.from_bytes(message.body)
+        except ValidationError as exc:
+            await self._park(message, f"malformed envelope: {exc.errors()[:3]}")
+            return
+        bind_correlation_id(envelope.correlation_id or str(envelope.message_id))
+        attempt = _attempt(message)
+        handler = self.handlers.get(envelope.type)
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                first_time = await _claim(session, self.inbox, self.queue, envelope)
+                if first_time and handler is not None:
+                    await handler(session, envelope)
+        except Permanent as exc:
+            log.warning("message refused", type=envelope.type, message_id=str(envelope.message_id), error=str(exc))
+            await self._park(message, f"{type(exc).__name__}: {exc}")
+            return
+        except Exception as exc:
+            await self._retry_or_park(message, envelope, attempt, exc)
+            return
+        finally:
+            HANDLER_SECONDS.labels(queue=self.queue).observe(time.perf_counter() - started)
+        outcome = "handled" if first_time else "duplicate"
+        if handler is None:
+            outcome = "ignored"
+        MESSAGES_CONSUMED.labels(queue=self.queue, outcome=outcome).inc()
+        if outcome == "duplicate":
+            log.info("duplicate skipped", type=envelope.type, message_id=str(envelope.message_id))
+        await _ack(message)
+
+    async def _retry_or_park(
+        self, message: AbstractIncomingMessage, envelope: Envelope, attempt: int, exc: Exception
+    ) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if attempt >= len(self.retry_delays):
+            log.error("message parked after retries", type=envelope.type, attempts=attempt + 1, error=error,
+                      trace=traceback.format_exc(limit=5))
+            await self._park(message, error)
+            return
+        log.warning("handler failed; will retry", type=envelope.type, attempt=attempt + 1,
+                    retry_in=self.retry_delays[attempt], error=error)
+        try:
+            await self.broker.publish_message(
+                _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:1000]}),
+                exchange="",
+                routing_key=f"{self.queue}.delay.{attempt}",
+            )
+        except Exception as publish_exc:
+            # Not acked: the broker redelivers it (and counts it against the delivery limit).
+            log.error("could not schedule retry; leaving unacked", error=str(publish_exc))
+            await _nack(message)
+            return
+        MESSAGES_CONSUMED.labels(queue=self.queue, outcome="retried").inc()
+        await _ack(message)
+
+    async def _park(self, message: AbstractIncomingMessage, error: str) -> None:
+        try:
+            await self.broker.publish_message(
+                _copy(message, {ERROR_HEADER: error[:1000]}), exchange="", routing_key=f"{self.queue}.dead"
+            )
+        except Exception as exc:
+            log.error("could not park message; leaving unacked", error=str(exc))
+            await _nack(message)
+            return
+        MESSAGES_CONSUMED.labels(queue=self.queue, outcome="parked").inc()
+        await _ack(message)
+
+
+async def declare_queues(channel: AbstractChannel, queue: str, retry_delays: list[float]) -> AbstractQueue:
+    """The quorum queue, its parking queue and one delay queue per retry."""
+    await channel.declare_queue(f"{queue}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+    for attempt, delay in enumerate(retry_delays):
+        await channel.declare_queue(
+            f"{queue}.delay.{attempt}",
+            durable=True,
+            arguments={
+                "x-message-ttl": max(1, int(delay * 1000)),
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue,
+            },
+        )
+    return await channel.declare_queue(
+        queue,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": f"{queue}.dead",
+            # Dead-lettering is at-most-once unless both of these are set (RabbitMQ 3.10).
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
+
+
+async def _claim(session: AsyncSession, inbox: Any, consumer: str, envelope: Envelope) -> bool:
+    stmt = (
+        pg_insert(inbox)
+        .values(
+            consumer=consumer,
+            message_id=envelope.message_id,
+            store_hash=envelope.store_hash,
+            message_type=envelope.type,
+        )
+        .on_conflict_do_nothing()
+        .returning(inbox.c.message_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+def _attempt(message: AbstractIncomingMessage) -> int:
+    value = (message.headers or {}).get(ATTEMPT_HEADER, 0)
+    return value if isinstance(value, int) else 0
+
+
+def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=message.body,
+        message_id=message.message_id,
+        type=message.type,
+        content_type=message.content_type,
+        correlation_id=message.correlation_id,
+        timestamp=message.timestamp,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers={**(message.headers or {}), **headers},
+    )
+
+
+async def _ack(message: AbstractIncomingMessage) -> None:
+    try:
+        await message.ack()
+    except Exception as exc:  # channel gone since delivery: it will be redelivered; the inbox makes it harmless
+        log.warning("ack failed; message will be redelivered", error=str(exc))
+
+
+async def _nack(message: AbstractIncomingMessage) -> None:
+    try:
+        await message.nack(requeue=True)
+    except Exception as exc:
+        log.warning("nack failed", error=str(exc))
+
+
+async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None) -> int:
+    """Move parked messages from `<queue>.dead` back to `<queue>` with a fresh retry budget."""
+    channel = await broker.channel()
+    moved = 0
+    try:
+        dead = await channel.declare_queue(f"{queue}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+        while limit is None or moved < limit:
+            message = await dead.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+            republished = aio_pika.Message(
+                body=message.body,
+                message_id=message.message_id,
+                type=message.type,
+                content_type=message.content_type,
+                correlation_id=message.correlation_id,
+                timestamp=message.timestamp,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                headers={**headers, "x-cartio-replayed": True},
+            )
+            await channel.default_exchange.publish(republished, routing_key=queue, mandatory=True)
+            await message.ack()
+            moved += 1
+    finally:
+        await channel.close()
+    log.info("replayed parked messages", queue=queue, count=moved)
+    return moved
+
+
+__all__ = ["Consumer", "Handler", "Permanent", "declare_queues", "replay_parked"]

@@ -1,0 +1,59 @@
+"""/healthz (the process is alive), /readyz (its database and broker answer) and /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cartio_platform.broker import Broker
+
+Check = Callable[[], Awaitable[None]]
+
+
+def database_check(engine: AsyncEngine) -> Check:
+    async def check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return check
+
+
+def broker_check(broker: Broker) -> Check:
+    async def check() -> None:
+        if not broker.is_connected:
+            raise RuntimeError("not connected")
+
+    return check
+
+
+def health_router(checks: dict[str, Check]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), 2.0)
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"failing: {exc or type(exc).__name__}"
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

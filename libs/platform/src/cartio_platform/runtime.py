@@ -1,0 +1,137 @@
+"""What a service is made of at run time: database, broker, consumers, outbox relay and health routes.
+
+A service's app.py builds one `Runtime`, registers its consumers, and uses `runtime.lifespan` for FastAPI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cartio_platform.broker import Broker
+from cartio_platform.consumer import Consumer, Handler
+from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
+from cartio_platform.health import Check, broker_check, database_check, health_router
+from cartio_platform.logging import bind_correlation_id, configure_logging, get_logger
+from cartio_platform.metrics import HTTP_REQUESTS
+from cartio_platform.outbox import OutboxRelay
+from cartio_platform.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings, *, tables: sa.MetaData | None = None) -> None:
+        self.settings = settings
+        self.topology = settings.topology
+        self.broker = Broker(settings.amqp_url, self.topology, name=settings.service_name)
+        self.engine: AsyncEngine | None = None
+        self.sessionmaker: SessionMaker | None = None
+        self.inbox: sa.Table | None = None
+        self.outbox: sa.Table | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[Consumer] = []
+        self._on_start: list[Hook] = []
+        self._on_stop: list[Hook] = []
+        if tables is not None:
+            self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+            self.sessionmaker = make_sessionmaker(self.engine)
+            self.inbox = tables.tables["inbox"]
+            self.outbox = tables.tables["outbox"]
+            self.relay = OutboxRelay(
+                self.broker, self.sessionmaker, self.outbox, poll_interval=settings.outbox_poll_interval
+            )
+
+    @property
+    def db(self) -> SessionMaker:
+        if self.sessionmaker is None:
+            raise RuntimeError("this service has no database")
+        return self.sessionmaker
+
+    def consume(
+        self, purpose: str, bindings: Sequence[tuple[str, str]], handlers: dict[str, Handler]
+    ) -> Consumer:
+        consumer = Consumer(
+            broker=self.broker,
+            sessionmaker=self.db,
+            inbox=self.inbox,
+            queue=self.topology.queue(self.settings.service_name, purpose),
+            bindings=list(bindings),
+            handlers=handlers,
+            retry_delays=self.settings.retry_delays,
+            prefetch=self.settings.prefetch,
+        )
+        consumer.attach()
+        self.consumers.append(consumer)
+        return consumer
+
+    def on_start(self, hook: Hook) -> None:
+        self._on_start.append(hook)
+
+    def on_stop(self, hook: Hook) -> None:
+        self._on_stop.append(hook)
+
+    def checks(self) -> dict[str, Check]:
+        checks: dict[str, Check] = {"broker": broker_check(self.broker)}
+        if self.engine is not None:
+            checks["database"] = database_check(self.engine)
+        return checks
+
+    async def start(self) -> None:
+        await self.broker.start()
+        if self.relay is not None:
+            await self.relay.start()
+        for hook in self._on_start:
+            await hook()
+
+    async def stop(self) -> None:
+        for hook in reversed(self._on_stop):
+            await hook()
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.broker.stop()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        log.info("started", port=self.settings.port)
+        try:
+            yield
+        finally:
+            await self.stop()
+            log.info("stopped")
+
+    def create_app(self, title: str, **kwargs: Any) -> FastAPI:
+        """A FastAPI app with this runtime's lifespan, health routes and request logging."""
+        app = FastAPI(title=title, lifespan=self.lifespan, **kwargs)
+        app.include_router(health_router(self.checks()))
+        app.state.runtime = self
+
+        @app.middleware("http")
+        async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            bind_correlation_id(request.headers.get("x-correlation-id"))
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = request.scope.get("route")
+            path = getattr(route, "path", "(unmatched)")
+            HTTP_REQUESTS.labels(method=request.method, route=path, status=str(response.status_code)).inc()
+            if path not in ("/healthz", "/readyz", "/metrics"):
+                log.info("request", method=request.method, route=path, status=response.status_code,
+                         ms=round((time.perf_counter() - started) * 1000, 1))
+            return response
+
+        return app
+
+
+def setup_logging(settings: ServiceSettings) -> None:
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)

@@ -1,0 +1,37 @@
+"""Secrets shared by services: the per-store webhook secret and encryption of store tokens at rest."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+
+WEBHOOK_SECRET_HEADER = "X-Cartio-Secret"
+
+
+def webhook_secret(key: str, store_hash: str) -> str:
+    """The secret header value BigCommerce echoes on every webhook of a store: HMAC of the store hash."""
+    return hmac.new(key.encode(), store_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def webhook_secret_matches(key: str, store_hash: str, presented: str | None) -> bool:
+    if not presented:
+        return False
+    return hmac.compare_digest(webhook_secret(key, store_hash), presented)
+
+
+class TokenCipher:
+    """Fernet (AES-128-CBC + HMAC) around store access tokens."""
+
+    def __init__(self, key: str) -> None:
+        self._fernet = Fernet(key.encode())
+
+    def encrypt(self, plain: str) -> str:
+        return self._fernet.encrypt(plain.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("token cannot be decrypted with this key") from exc

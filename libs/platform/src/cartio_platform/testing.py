@@ -1,0 +1,229 @@
+"""Test fixtures shared by every package: real PostgreSQL and RabbitMQ, one database and namespace per run.
+
+URLs come from `CARTIO_TEST_POSTGRES_URL` and `CARTIO_TEST_AMQP_URL` (the Makefile sets them to the local
+servers); without them, testcontainers starts both when a Docker engine answers; otherwise the run fails
+with a clear message. Nothing is ever skipped silently.
+
+Load it with `pytest_plugins = ["cartio_platform.testing"]` in a conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from cartio_platform.db import drop_database, ensure_database
+
+
+@dataclass(frozen=True)
+class Infra:
+    postgres_url: str  # a server URL (postgresql+asyncpg://user@host:port/postgres)
+    amqp_url: str
+
+
+def _docker_answers() -> bool:
+    docker = shutil.which("docker")
+    if not docker:
+        return False
+    return subprocess.run([docker, "info"], capture_output=True, timeout=20, check=False).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    pg = os.environ.get("CARTIO_TEST_POSTGRES_URL")
+    amqp = os.environ.get("CARTIO_TEST_AMQP_URL")
+    if pg and amqp:
+        yield Infra(pg, amqp)
+        return
+    if not _docker_answers():
+        pytest.fail(
+            "No PostgreSQL/RabbitMQ for tests: set CARTIO_TEST_POSTGRES_URL and CARTIO_TEST_AMQP_URL "
+            "(`make test` does, after starting the local servers), or run where a Docker engine answers.",
+            pytrace=False,
+        )
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with PostgresContainer("postgres:15", driver="asyncpg") as pgc, RabbitMqContainer("rabbitmq:3.10") as mq:
+        params = mq.get_connection_params()
+        yield Infra(
+            pgc.get_connection_url(),
+            f"amqp://guest:guest@{params.host}:{params.port}/",
+        )
+
+
+def database_url_for(infra: Infra, name: str) -> str:
+    return str(make_url(infra.postgres_url).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def namespace(run_id: str, infra: Infra) -> Iterator[str]:
+    """A broker namespace of this test run; its queues are deleted at the end."""
+    ns = f"t{run_id}"
+    yield ns
+    asyncio.run(delete_namespace(infra.amqp_url, ns))
+
+
+async def delete_namespace(amqp_url: str, ns: str) -> None:
+    queues = _list_queues(ns)
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        for q in queues:
+            with contextlib.suppress(Exception):
+                await channel.queue_delete(q)
+        for ex in (f"{ns}.webhooks", f"{ns}.events"):
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(ex)
+    finally:
+        await connection.close()
+
+
+def _list_queues(ns: str) -> list[str]:
+    ctl = shutil.which("rabbitmqctl")
+    if not ctl:
+        return []
+    out = subprocess.run([ctl, "list_queues", "-q", "name"], capture_output=True, text=True, timeout=60, check=False)
+    return [line.strip() for line in out.stdout.splitlines() if line.strip().startswith(ns + ".")]
+
+
+class TempDatabases:
+    """Creates databases named after the run; drops them all at the end."""
+
+    def __init__(self, infra: Infra, run_id: str) -> None:
+        self.infra = infra
+        self.run_id = run_id
+        self.urls: list[str] = []
+
+    async def create(self, label: str) -> str:
+        url = database_url_for(self.infra, f"t{self.run_id}_{label}_{uuid.uuid4().hex[:6]}")
+        await ensure_database(url)
+        self.urls.append(url)
+        return url
+
+    async def drop_all(self) -> None:
+        for url in self.urls:
+            await drop_database(url)
+
+
+@pytest.fixture(scope="session")
+async def databases(infra: Infra, run_id: str) -> AsyncIterator[TempDatabases]:
+    dbs = TempDatabases(infra, run_id)
+    yield dbs
+    await dbs.drop_all()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def wait_until(predicate: Any, *, timeout: float = 10.0, interval: float = 0.05, what: str = "condition") -> Any:
+    """Poll `predicate` (sync or async) until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {last!r}")
+
+
+@dataclass
+class Process:
+    """A Cartio process started as `python -m <module> serve`, with its output in a log file."""
+
+    name: str
+    module: str
+    port: int
+    env: dict[str, str]
+    log_dir: Path
+    args: list[str] = field(default_factory=lambda: ["serve"])
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
+    def start(self) -> None:
+        env = {**os.environ, **self.env}
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        out = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module, *self.args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+    async def wait_ready(self, path: str = "/readyz", timeout: float = 30.0) -> None:
+        async with httpx.AsyncClient() as client:
+
+            async def ready() -> bool:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise AssertionError(f"{self.name} exited: {self.tail()}")
+                try:
+                    return (await client.get(self.url + path, timeout=1.0)).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            try:
+                await wait_until(ready, timeout=timeout, interval=0.1, what=f"{self.name} ready")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\n--- {self.name} log ---\n{self.tail()}") from None
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def migrate(module: str, database_url: str) -> None:
+    """Run `python -m <module> migrate` against `database_url`."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, "migrate"],
+        env={**os.environ, "CARTIO_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"{module} migrate failed:\n{result.stdout}\n{result.stderr}")
