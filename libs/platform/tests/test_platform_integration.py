@@ -79,7 +79,17 @@ async def test_publish_waits_for_confirm_and_arrives_persistent(broker: Broker) 
 async def test_unroutable_message_is_an_error(broker: Broker) -> None:
     env = event()
     with pytest.raises(BrokerUnavailable, match="unroutable"):
-        await broker.publish(env, exchange=broker.topology.events_exchange, routing_key="nobody.listens")
+        await broker.publish(env, exchange="", routing_key=f"{broker.topology.namespace}.no.such.queue")
+
+
+async def test_event_nobody_consumes_yet_is_kept_in_unrouted(broker: Broker) -> None:
+    env = event()
+    await broker.publish(env, exchange=broker.topology.events_exchange, routing_key="nobody.listens")
+    channel = await broker.channel()
+    queue = await channel.declare_queue(broker.topology.unrouted, passive=True)
+    kept = await wait_until(lambda: queue.get(no_ack=True, fail=False), what="unrouted message")
+    assert kept.message_id == str(env.message_id)
+    await channel.close()
 
 
 async def test_publish_without_connection_is_refused(infra: Infra) -> None:

@@ -25,6 +25,11 @@ class Topology:
     def events_exchange(self) -> str:
         return f"{self.namespace}.events"
 
+    @property
+    def unrouted(self) -> str:
+        """Exchange and queue that keep messages no consumer is bound for (alternate exchange)."""
+        return f"{self.namespace}.unrouted"
+
     def queue(self, service: str, purpose: str) -> str:
         return f"{self.namespace}.{service}.{purpose}"
 

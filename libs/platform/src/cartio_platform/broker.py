@@ -125,9 +125,19 @@ class Broker:
                 log.warning("broker connection lost; reconnecting")
 
     async def _declare_topology(self, channel: AbstractChannel) -> None:
+        # Messages no queue is bound for yet (a consumer that is not deployed) are kept in `<ns>.unrouted`
+        # through an alternate exchange, so an event nobody wants yet neither blocks the outbox nor is lost.
+        unrouted = self.topology.unrouted
+        await channel.declare_exchange(unrouted, aio_pika.ExchangeType.FANOUT, durable=True)
+        queue = await channel.declare_queue(
+            unrouted,
+            durable=True,
+            arguments={"x-queue-type": "quorum", "x-max-length": 100_000, "x-overflow": "drop-head"},
+        )
+        await queue.bind(unrouted)
         for name in (self.topology.webhooks_exchange, self.topology.events_exchange):
             self._exchanges[name] = await channel.declare_exchange(
-                name, aio_pika.ExchangeType.TOPIC, durable=True
+                name, aio_pika.ExchangeType.TOPIC, durable=True, arguments={"alternate-exchange": unrouted}
             )
         self._exchanges[""] = channel.default_exchange
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cartio_platform.broker import Broker
 from cartio_platform.consumer import Consumer, Handler
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
+from cartio_platform.errors import install_error_handlers
 from cartio_platform.health import Check, broker_check, database_check, health_router
 from cartio_platform.logging import bind_correlation_id, configure_logging, get_logger
 from cartio_platform.metrics import HTTP_REQUESTS
@@ -116,6 +117,7 @@ class Runtime:
         app = FastAPI(title=title, lifespan=self.lifespan, **kwargs)
         app.include_router(health_router(self.checks()))
         app.state.runtime = self
+        install_error_handlers(app)
 
         @app.middleware("http")
         async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -227,3 +227,12 @@ def migrate(module: str, database_url: str) -> None:
     )
     if result.returncode != 0:
         raise AssertionError(f"{module} migrate failed:\n{result.stdout}\n{result.stderr}")
+
+
+@contextlib.asynccontextmanager
+async def app_client(app: Any, *, client_ip: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """Run a FastAPI app in-process with its lifespan, and a client that talks to it from `client_ip`."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

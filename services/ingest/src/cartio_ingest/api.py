@@ -1,0 +1,170 @@
+"""Ingest's HTTP face: BigCommerce webhooks and the storefront script's beacons, in, confirmed, out."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from cartio_contracts import webhook_routing_key
+from cartio_contracts.messages import StorefrontSession, WebhookReceived
+from cartio_contracts.topology import STOREFRONT_SESSION
+from cartio_ingest.domain import STORE_HASH_PATTERN, Beacon, RateLimiter, WebhookPayload, client_ip
+from cartio_ingest.settings import Settings
+from cartio_platform.broker import Broker, BrokerUnavailable
+from cartio_platform.errors import describe_validation, error_response
+from cartio_platform.logging import get_logger
+from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret_matches
+
+log = get_logger(__name__)
+router = APIRouter()
+SCRIPT = resources.files("cartio_ingest").joinpath("storefront.js").read_text()
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return error_response(status, code, message)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_broker(request: Request) -> Broker:
+    broker: Broker = request.app.state.runtime.broker
+    return broker
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BrokerDep = Annotated[Broker, Depends(get_broker)]
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (read no further than that)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def validation_message(exc: ValidationError) -> str:
+    return describe_validation(list(exc.errors()))
+
+
+@router.post("/webhooks/bigcommerce")
+async def receive_webhook(request: Request, settings: SettingsDep, broker: BrokerDep) -> Response:
+    presented = request.headers.get(WEBHOOK_SECRET_HEADER)
+    if not presented:
+        return error(401, "missing_secret", f"the {WEBHOOK_SECRET_HEADER} header is required")
+    body = await read_limited(request, settings.max_webhook_bytes)
+    if body is None:
+        return error(413, "too_large", f"webhook bodies are limited to {settings.max_webhook_bytes} bytes")
+    try:
+        raw: Any = json.loads(body)
+    except ValueError:
+        return error(422, "invalid_json", "the body is not valid JSON")
+    # The secret is checked before the payload is judged, but needs the store hash the payload names.
+    producer = raw.get("producer") if isinstance(raw, dict) else None
+    store_hash = producer.split("/", 1)[1] if isinstance(producer, str) and "/" in producer else ""
+    if not webhook_secret_matches(settings.webhook_key, store_hash, presented):
+        log.warning("webhook refused: wrong secret", store_hash=store_hash[:32])
+        return error(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")
+    try:
+        payload = WebhookPayload.model_validate(raw)
+    except ValidationError as exc:
+        return error(422, "invalid_webhook", validation_message(exc))
+    message = WebhookReceived(
+        scope=payload.scope,
+        store_id=payload.store_id,
+        producer=payload.producer,
+        data=payload.data,
+        hash=payload.hash,
+        created_at=payload.created_at,
+        received_at=datetime.now(UTC),
+    )
+    envelope = message.envelope(payload.store_hash, message_id=payload.message_id())
+    try:
+        await broker.publish(
+            envelope,
+            exchange=broker.topology.webhooks_exchange,
+            routing_key=webhook_routing_key(payload.scope),
+            timeout=settings.publish_timeout,
+        )
+    except BrokerUnavailable as exc:
+        # BigCommerce retries a non-2xx; nothing is lost as long as we never answer 200 unconfirmed.
+        log.error("webhook not accepted: broker unavailable", scope=payload.scope, error=str(exc))
+        return error(503, "broker_unavailable", "the message broker cannot take the webhook now; retry later")
+    log.info("webhook accepted", scope=payload.scope, store_hash=payload.store_hash,
+             message_id=str(envelope.message_id))
+    return JSONResponse({"accepted": True, "message_id": str(envelope.message_id)})
+
+
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400"}
+
+
+@router.options("/storefront/events")
+async def beacon_preflight() -> Response:
+    return Response(status_code=204, headers=CORS)
+
+
+@router.post("/storefront/events")
+async def receive_beacon(request: Request, settings: SettingsDep, broker: BrokerDep) -> Response:
+    peer = request.client.host if request.client else None
+    ip = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    limiter: RateLimiter = request.app.state.beacon_limiter
+    if not limiter.allow(ip or "unknown"):
+        return _cors(error(429, "rate_limited", "too many beacons from this address; slow down"))
+    body = await read_limited(request, settings.max_beacon_bytes)
+    if body is None:
+        return _cors(error(413, "too_large", f"beacons are limited to {settings.max_beacon_bytes} bytes"))
+    try:
+        beacon = Beacon.model_validate_json(body)
+    except ValidationError as exc:
+        return _cors(error(422, "invalid_beacon", validation_message(exc)))
+    message = StorefrontSession(
+        cart_id=beacon.cart_id,
+        session_id=beacon.session_id,
+        ip=ip,
+        user_agent=(request.headers.get("user-agent") or "")[:1024] or None,
+        seen_at=datetime.now(UTC),
+    )
+    try:
+        await broker.publish(
+            message.envelope(beacon.store_hash),
+            exchange=broker.topology.events_exchange,
+            routing_key=STOREFRONT_SESSION,
+            timeout=settings.publish_timeout,
+        )
+    except BrokerUnavailable as exc:
+        log.error("beacon not accepted: broker unavailable", error=str(exc))
+        return _cors(error(503, "broker_unavailable", "retry later"))
+    return _cors(Response(status_code=202))
+
+
+def _cors(response: Response) -> Response:
+    response.headers.update(CORS)
+    return response
+
+
+@router.get("/storefront/cartio.js")
+async def storefront_script(
+    settings: SettingsDep, store: Annotated[str, Query(min_length=1, max_length=32)]
+) -> Response:
+    if not re.match(STORE_HASH_PATTERN, store):
+        return error(422, "invalid_store", "store must be a store hash (lowercase letters and digits)")
+    script = SCRIPT.replace("__CARTIO_BEACON_URL__", settings.public_ingest_url.rstrip("/") + "/storefront/events")
+    script = script.replace("__CARTIO_STORE__", store)
+    return Response(script, media_type="application/javascript",
+                    headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,90 @@
+"""Pure rules of ingest: what a valid webhook and beacon are, the dedupe key, the shopper's IP."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Every Cartio webhook message id lives in this UUID namespace, so a re-sent webhook maps to the same id.
+WEBHOOK_ID_NAMESPACE = uuid.UUID("6f1f6c3e-2d0b-4c55-9d1e-0c1f2a9b7e01")
+STORE_HASH_PATTERN = r"^[a-z0-9]{1,32}$"
+
+
+class WebhookPayload(BaseModel):
+    """A BigCommerce webhook callback (bigcommerce-api.md 4.2)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    scope: str = Field(min_length=3, max_length=200, pattern=r"^store/[A-Za-z0-9_/*{}.-]+$")
+    store_id: str = Field(min_length=1, max_length=32)
+    producer: str = Field(pattern=r"^stores/[a-z0-9]{1,32}$")
+    data: dict[str, Any]
+    hash: str = Field(min_length=1, max_length=128)
+    created_at: int = Field(ge=0)
+
+    @field_validator("store_id", mode="before")
+    @classmethod
+    def _store_id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @property
+    def store_hash(self) -> str:
+        return self.producer.split("/", 1)[1]
+
+    def message_id(self) -> uuid.UUID:
+        """Derived from the webhook itself: BigCommerce's retries and duplicates become one message."""
+        key = f"{self.producer}|{self.scope}|{self.data.get('id')}|{self.created_at}|{self.hash}"
+        return uuid.uuid5(WEBHOOK_ID_NAMESPACE, key)
+
+
+class Beacon(BaseModel):
+    """What the storefront script sends: strict, since it comes from anyone's browser."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    store_hash: str = Field(pattern=STORE_HASH_PATTERN)
+    cart_id: uuid.UUID = Field(strict=False)
+    session_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str]) -> str | None:
+    """The shopper's address: the peer's, or — only behind a trusted proxy — the first X-Forwarded-For one."""
+    if peer is None:
+        return None
+    try:
+        peer_ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return None
+    networks = [ipaddress.ip_network(c, strict=False) for c in trusted]
+    if forwarded_for and any(peer_ip in n for n in networks):
+        first = forwarded_for.split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(first))
+        except ValueError:
+            return str(peer_ip)
+    return str(peer_ip)
+
+
+class RateLimiter:
+    """A token bucket per key (an IP), refilled continuously; the oldest keys are forgotten past `max_keys`."""
+
+    def __init__(self, per_minute: int, *, max_keys: int = 100_000) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        if len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed

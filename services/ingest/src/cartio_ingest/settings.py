@@ -1,0 +1,30 @@
+"""Ingest's settings: the webhook key, body limits, beacon rate limit and trusted proxies."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import Field, field_validator
+
+from cartio_platform.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "ingest"
+    port: int = 8001
+    webhook_key: str = "dev-webhook-key"
+    public_ingest_url: str = "http://127.0.0.1:8001"
+    max_webhook_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_beacon_bytes: int = Field(default=2 * 1024, ge=256)
+    # Beacons one shopper IP may send per minute before getting 429.
+    beacon_rate_per_minute: int = Field(default=60, ge=1)
+    # X-Forwarded-For is believed only when the connecting address is one of these (CIDRs).
+    trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]
+    publish_timeout: float = Field(default=5.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)
+        return value
