@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -78,6 +79,18 @@ def _to_api(value: LineItemLike | AddressLike | ConsignmentLike) -> dict[str, An
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
     return dict(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _query_value(value: Any) -> str:
@@ -203,7 +216,7 @@ class BigCommerceClient:
         """Send one logical request (with retries); return a 2xx response or raise a BigCommerceError."""
         url = f"{self._base}{path}"
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-        content = json.dumps(body, separators=(",", ":")).encode() if has_body else None
+        content = json.dumps(body, separators=(",", ":"), default=_json_default).encode() if has_body else None
         idempotent = method in _IDEMPOTENT
         attempt = 0
         while True:

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     field_validator,
+    model_validator,
 )
 
 __all__ = [
@@ -140,6 +141,9 @@ Money = Annotated[Decimal, BeforeValidator(_to_decimal)]
 
 Timestamp = Annotated[datetime, BeforeValidator(_to_datetime)]
 """A timezone-aware time from ISO 8601, RFC 2822 or unix seconds."""
+
+OptTimestamp = Annotated[datetime | None, BeforeValidator(_to_datetime)]
+"""Like :data:`Timestamp`; empty strings (v2 ``date_shipped: ""``) and null are ``None``."""
 
 StrId = Annotated[str, BeforeValidator(_to_str_id)]
 """An identifier BigCommerce sometimes types as a number, sometimes as a string."""
@@ -262,7 +266,8 @@ class Cart(_Model):
     channel_id: int | None = None
     email: str | None = None
     currency: CartCurrency | None = None
-    tax_included: bool = False
+    tax_included: bool = Field(default=False, validation_alias=AliasChoices("tax_included", "is_tax_included"))
+    """Carts say ``tax_included``; the checkout's embedded cart says ``is_tax_included``."""
     base_amount: Money = Decimal(0)
     discount_amount: Money = Decimal(0)
     manual_discount_amount: Money = Decimal(0)
@@ -270,8 +275,8 @@ class Cart(_Model):
     coupons: list[Coupon] = Field(default_factory=list)
     discounts: list[CartDiscount] = Field(default_factory=list)
     line_items: LineItems = Field(default_factory=LineItems)
-    created_time: Timestamp | None = None
-    updated_time: Timestamp | None = None
+    created_time: OptTimestamp = None
+    updated_time: OptTimestamp = None
     locale: str | None = None
     version: int | None = None
     redirect_urls: RedirectUrls | None = None
@@ -349,8 +354,21 @@ class Tax(_Model):
 
 
 class CheckoutCart(Cart):
+    """The cart embedded in a checkout: it carries ``cart_amount_inc_tax``/``_ex_tax`` and may omit
+    ``cart_amount``, which is then derived from them."""
+
     cart_amount_inc_tax: Money | None = None
     cart_amount_ex_tax: Money | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_cart_amount(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("cart_amount") is None:
+            tax_included = value.get("tax_included", value.get("is_tax_included", False))
+            derived = value.get("cart_amount_inc_tax" if tax_included else "cart_amount_ex_tax")
+            if derived is not None:
+                return {**value, "cart_amount": derived}
+        return value
 
 
 class Checkout(_Model):
@@ -370,8 +388,8 @@ class Checkout(_Model):
     subtotal_inc_tax: Money = Decimal(0)
     subtotal_ex_tax: Money = Decimal(0)
     grand_total: Money = Decimal(0)
-    created_time: Timestamp | None = None
-    updated_time: Timestamp | None = None
+    created_time: OptTimestamp = None
+    updated_time: OptTimestamp = None
     customer_message: str | None = None
     version: int | None = None
 
@@ -461,9 +479,9 @@ class Order(_Model):
     status_id: int
     status: str | None = None
     custom_status: str | None = None
-    date_created: Timestamp | None = None
-    date_modified: Timestamp | None = None
-    date_shipped: Timestamp | None = None
+    date_created: OptTimestamp = None
+    date_modified: OptTimestamp = None
+    date_shipped: OptTimestamp = None
     subtotal_ex_tax: Money = Decimal(0)
     subtotal_inc_tax: Money = Decimal(0)
     subtotal_tax: Money = Decimal(0)
@@ -641,8 +659,8 @@ class Customer(_Model):
     phone: str | None = None
     customer_group_id: int | None = None
     registration_ip_address: str | None = None
-    date_created: Timestamp | None = None
-    date_modified: Timestamp | None = None
+    date_created: OptTimestamp = None
+    date_modified: OptTimestamp = None
     notes: str | None = None
     channel_ids: list[int] | None = None
     address_count: int | None = None
@@ -661,8 +679,8 @@ class Hook(_Model):
     destination: str
     is_active: bool = True
     headers: dict[str, str] | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
+    created_at: OptTimestamp = None
+    updated_at: OptTimestamp = None
 
 
 class Script(_Model):
@@ -680,8 +698,8 @@ class Script(_Model):
     enabled: bool | None = None
     channel_id: int | None = None
     integrity_hashes: list[str] = Field(default_factory=list)
-    date_created: Timestamp | None = None
-    date_modified: Timestamp | None = None
+    date_created: OptTimestamp = None
+    date_modified: OptTimestamp = None
     api_client_id: str | None = None
 
 
