@@ -1,0 +1,100 @@
+"""Every REST call passes here: token check (401), per-store rate limit (429, headers on every response),
+injected latency and errors, and BigCommerce-shaped error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from ..errors import SimError
+from ..runtime import Simulator
+from ..state import Store
+
+log = logging.getLogger("cartio_simulator.api")
+
+API_PATH = re.compile(r"^/stores/([^/]+)/(v2|v3)(/|$)")
+WINDOW_MS = 30000
+ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+
+
+def error_body(path: str, status: int, title: str, errors: dict[str, str] | None = None) -> object:
+    match = API_PATH.match(path)
+    if match and match.group(2) == "v2":
+        details = "; ".join(f"{k}: {v}" for k, v in (errors or {}).items())
+        return [{"status": status, "message": f"{title} ({details})" if details else title}]
+    if match:
+        return {"status": status, "title": title, "type": ERROR_TYPE, "errors": errors or {}}
+    if path.startswith("/oauth2/"):
+        return {"error": title}
+    return {"detail": title, "errors": errors or {}}
+
+
+def _rate_headers(store: Store, quota: int) -> dict[str, str]:
+    elapsed_ms = int((time.monotonic() - store.rate.started) * 1000)
+    return {
+        "X-Rate-Limit-Time-Window-Ms": str(WINDOW_MS),
+        "X-Rate-Limit-Time-Reset-Ms": str(max(0, WINDOW_MS - elapsed_ms)),
+        "X-Rate-Limit-Requests-Quota": str(quota),
+        "X-Rate-Limit-Requests-Left": str(max(0, quota - store.rate.count)),
+    }
+
+
+def install(app: FastAPI, sim: Simulator) -> None:
+    @app.exception_handler(SimError)
+    async def sim_error(request: Request, exc: SimError) -> JSONResponse:
+        return JSONResponse(error_body(request.url.path, exc.status, exc.title, exc.errors), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = {".".join(str(p) for p in e["loc"][1:]) or "request": str(e["msg"]) for e in exc.errors()}
+        status = 400 if API_PATH.match(request.url.path) else 422
+        return JSONResponse(error_body(request.url.path, status, "The request is invalid", errors),
+                            status_code=status)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        match = API_PATH.match(request.url.path)
+        if not match:
+            return await call_next(request)
+        path = request.url.path
+        store = sim.world.stores.get(match.group(1))
+        token = store.tokens.get(request.headers.get("x-auth-token", "")) if store else None
+        if store is None or token is None:
+            body = error_body(path, 401, "You are not authorized to access this store: missing or invalid "
+                                         "X-Auth-Token")
+            headers = _rate_headers(store, _quota(sim)) if store else {}
+            return JSONResponse(body, status_code=401, headers=headers)
+        quota = _quota(sim)
+        now = time.monotonic()
+        if now - store.rate.started >= WINDOW_MS / 1000:
+            store.rate.started, store.rate.count = now, 0
+        if store.rate.count >= quota:
+            headers = _rate_headers(store, quota)
+            headers["X-Retry-After"] = str(max(1, -(-int(headers["X-Rate-Limit-Time-Reset-Ms"]) // 1000)))
+            log.info("store %s throttled (%d requests in the window)", store.hash, store.rate.count)
+            return JSONResponse(error_body(path, 429, "Too many requests"), status_code=429, headers=headers)
+        store.rate.count += 1
+        headers = _rate_headers(store, quota)
+        faults = sim.faults
+        if faults.api_latency_ms:
+            await asyncio.sleep(faults.api_latency_ms / 1000)
+        if faults.api_error(sim.rng):
+            status = sim.rng.choice([500, 503])
+            title = "Internal Server Error" if status == 500 else "Service Unavailable"
+            return JSONResponse(error_body(path, status, title), status_code=status, headers=headers)
+        request.state.store = store
+        request.state.token = token
+        response = await call_next(request)
+        response.headers.update(headers)
+        return response
+
+
+def _quota(sim: Simulator) -> int:
+    return sim.faults.rate_limit_per_30s or sim.settings.rate_limit_per_30s

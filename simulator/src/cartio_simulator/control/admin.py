@@ -1,0 +1,84 @@
+"""What the app registered (hooks, scripts), webhook deliveries, faults, the mail sink, synthetic shoppers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from ..api.hooks import hook_json
+from ..api.scripts import script_json
+from ..faults import Faults
+from ..state import Json
+from .common import sim_of
+
+router = APIRouter(prefix="/_sim")
+
+
+@router.get("/hooks")
+async def hooks(request: Request, store: str | None = None) -> list[Json]:
+    target = sim_of(request).store(store)
+    return [hook_json(h) for h in target.hooks.values()]
+
+
+@router.get("/scripts")
+async def scripts(request: Request, store: str | None = None) -> list[Json]:
+    target = sim_of(request).store(store)
+    return [script_json(s) for s in target.scripts.values()]
+
+
+@router.get("/webhooks")
+async def webhooks(request: Request, store: str | None = None, scope: str | None = None) -> list[Json]:
+    sim = sim_of(request)
+    target = sim.store(store)
+    return [d.json() for d in list(sim.dispatcher.log)
+            if d.store_hash == target.hash and (scope is None or d.scope == scope)]
+
+
+@router.delete("/webhooks", status_code=204)
+async def clear_webhooks(request: Request) -> None:
+    sim_of(request).dispatcher.log.clear()
+
+
+@router.get("/faults")
+async def get_faults(request: Request) -> Json:
+    return sim_of(request).faults.model_dump()
+
+
+@router.post("/faults")
+async def set_faults(request: Request, body: Faults) -> Json:
+    """Replaces every fault; `{}` clears them all."""
+    sim = sim_of(request)
+    sim.faults = body
+    return body.model_dump()
+
+
+@router.get("/mail")
+async def mail(request: Request) -> list[Json]:
+    return sim_of(request).mail.messages()
+
+
+@router.delete("/mail", status_code=204)
+async def clear_mail(request: Request) -> None:
+    sim_of(request).mail.clear()
+
+
+class ShoppersIn(BaseModel):
+    rate_per_s: float = Field(ge=0, le=100)
+    duration_s: float | None = Field(default=None, gt=0)
+    think_s: float = Field(default=2.0, ge=0, le=600)
+
+
+@router.post("/shoppers")
+async def shoppers(request: Request, body: ShoppersIn, store: str | None = None) -> Json:
+    sim = sim_of(request)
+    target = sim.store(store)
+    if body.rate_per_s == 0:
+        await sim.shoppers.stop()
+    else:
+        await sim.shoppers.start(target, body.rate_per_s, body.duration_s, body.think_s)
+    return sim.shoppers.status()
+
+
+@router.get("/shoppers")
+async def shoppers_status(request: Request) -> Json:
+    return sim_of(request).shoppers.status()
