@@ -1,0 +1,83 @@
+"""Composition of the gateway: runtime, live-feed consumer, routes, housekeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cartio_gateway import api, callbacks, pages
+from cartio_gateway import tables as t
+from cartio_gateway.context import TEMPLATES, Gateway
+from cartio_gateway.domain import SessionSigner
+from cartio_gateway.errors import (
+    ApiError,
+    PageError,
+    api_error_handler,
+    http_error_handler,
+    validation_error_handler,
+)
+from cartio_gateway.live import LIVE_TYPES, LiveHub, store_live_event
+from cartio_gateway.maintenance import Maintenance
+from cartio_gateway.settings import Settings
+from cartio_platform.runtime import Runtime
+from cartio_platform.security import TokenCipher
+from cartio_platform.settings import ServiceSettings
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    assert isinstance(settings, Settings)
+    runtime = Runtime(settings, tables=t.metadata)
+    hub = LiveHub(settings.database_url, runtime.db, poll_interval=settings.live_poll_interval)
+    gw = Gateway(
+        settings=settings,
+        runtime=runtime,
+        signer=SessionSigner(settings.session_secret.get_secret_value(), max_age=settings.session_ttl),
+        cipher=TokenCipher(settings.encryption_key.get_secret_value()),
+        templates=Jinja2Templates(directory=str(TEMPLATES)),
+        hub=hub,
+    )
+    maintenance = Maintenance(runtime.db, settings)
+
+    events = runtime.topology.events_exchange
+    runtime.consume("live", [(events, rk) for rk in LIVE_TYPES], {rk: store_live_event for rk in LIVE_TYPES})
+    runtime.on_start(gw.start)
+    runtime.on_start(hub.start)
+    runtime.on_start(maintenance.start)
+    runtime.on_stop(gw.stop)
+    runtime.on_stop(hub.stop)
+    runtime.on_stop(maintenance.stop)
+
+    app = runtime.create_app("Cartio gateway", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.gateway = gw
+    app.include_router(callbacks.router)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    async def page_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageError)
+        return gw.page(request, "message.html", exc.status, title=exc.title, message=exc.message, hint=exc.hint,
+                       details=exc.details, session=None)
+
+    app.add_exception_handler(PageError, page_error)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+
+    frame_ancestors = settings.frame_ancestors
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            # Shown inside the BigCommerce control panel's iframe, and nowhere else.
+            response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {frame_ancestors}")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

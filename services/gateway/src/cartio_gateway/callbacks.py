@@ -1,0 +1,301 @@
+"""BigCommerce's app callbacks: install (auth), load, uninstall, remove_user (bigcommerce-api.md §2)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cartio_bigcommerce import (
+    BigCommerceError,
+    InvalidSignedPayload,
+    SignedPayload,
+    TokenResponse,
+    Transient,
+    exchange_code,
+    store_hash_from_context,
+    verify_signed_payload_jwt,
+)
+from cartio_contracts.messages import StoreInstalled, StoreUninstalled
+from cartio_gateway import tables as t
+from cartio_gateway.context import Gateway, gateway
+from cartio_gateway.domain import missing_scopes
+from cartio_gateway.errors import PageError
+from cartio_gateway.registration import RegistrationFailed, ensure_registered
+from cartio_gateway.sessions import revoke_sessions, set_session_cookie, start_session
+from cartio_platform.logging import get_logger
+from cartio_platform.outbox import add_to_outbox
+
+log = get_logger(__name__)
+
+router = APIRouter(prefix="/bigcommerce", include_in_schema=False)
+
+RETRY_HINT = "Installing Cartio again retries every step; nothing is registered twice."
+OPEN_HINT = "Open Cartio again from your BigCommerce control panel (Apps > My Apps > Cartio)."
+
+
+# --- install ------------------------------------------------------------------------------------------------
+
+
+@router.get("/auth")
+async def install(
+    request: Request, code: str | None = None, scope: str | None = None, context: str | None = None
+) -> Response:
+    gw = gateway(request)
+    settings = gw.settings
+    if not code or not context:
+        raise PageError(400, "Install request incomplete",
+                        "The install request from BigCommerce lacks its code or store context.",
+                        hint="Start the installation again from the BigCommerce control panel.")
+    try:
+        store_hash = store_hash_from_context(context)
+    except ValueError:
+        raise PageError(400, "Install request not understood",
+                        "The store context of the install request is not valid.",
+                        hint="Start the installation again from the BigCommerce control panel.") from None
+    _check_scopes(scope or "", settings.required_scopes)
+
+    token = await _exchange(gw, code=code, context=context, scope=scope or "")
+    if token.store_hash != store_hash:
+        log.error("token exchange answered for another store", store_hash=store_hash, other=token.store_hash)
+        raise PageError(502, "Installation failed", "BigCommerce answered the install for another store.",
+                        hint=RETRY_HINT)
+    _check_scopes(token.scope, settings.required_scopes)
+
+    # Remote steps first: the store is only recorded as installed once BigCommerce holds our hooks and script.
+    client = gw.bigcommerce(store_hash, token.access_token)
+    try:
+        changes = await ensure_registered(client, settings)
+    except RegistrationFailed as exc:
+        log.error("install: registration failed", store_hash=store_hash, step=exc.step, error=str(exc.cause),
+                  done=exc.done)
+        done = exc.done or ["nothing was changed in your store"]
+        raise PageError(
+            503 if isinstance(exc.cause, Transient) else 502,
+            "Installation not finished",
+            f"Cartio could not finish {exc.step}: BigCommerce answered “{exc.cause.title}”.",
+            hint=RETRY_HINT,
+            details=[f"Done before the failure: {d}" for d in done],
+        ) from exc
+
+    owner = token.owner or token.user
+    now = datetime.now(UTC)
+    try:
+        async with gw.db() as db, db.begin():
+            await _save_store(gw, db, token, store_hash, now)
+            await _upsert_user(db, store_hash, owner.id, owner.email, role="owner")
+            await db.execute(
+                sa.update(t.users)
+                .where(t.users.c.store_hash == store_hash, t.users.c.role == "owner", t.users.c.user_id != owner.id)
+                .values(role="user")
+            )
+            if token.user.id != owner.id:
+                await _upsert_user(db, store_hash, token.user.id, token.user.email, role="user")
+            event = StoreInstalled(
+                scope=token.scope,
+                access_token_encrypted=gw.cipher.encrypt(token.access_token),
+                owner_email=owner.email,
+                installed_at=now,
+            ).envelope(store_hash)
+            await add_to_outbox(db, t.outbox, event, exchange=gw.runtime.topology.events_exchange)
+            session_id = await start_session(db, settings, store_hash, token.user.id)
+    except Exception as exc:
+        log.error("install: saving the store failed", store_hash=store_hash, error=str(exc))
+        raise PageError(503, "Installation not finished",
+                        "Your store's webhooks and storefront script are registered, but Cartio could not save "
+                        "the installation.", hint=RETRY_HINT) from exc
+    log.info("store installed", store_hash=store_hash, user_id=token.user.id, changes=changes)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(response, settings, gw.signer, session_id)
+    return response
+
+
+def _check_scopes(granted: str, required: list[str]) -> None:
+    missing = missing_scopes(granted, required)
+    if missing:
+        raise PageError(
+            400, "Permissions missing",
+            "Cartio needs every permission it asks for, and these were not granted:",
+            hint="Approve all of Cartio's permissions when installing, then install again.",
+            details=missing,
+        )
+
+
+async def _exchange(gw: Gateway, *, code: str, context: str, scope: str) -> TokenResponse:
+    settings = gw.settings
+    try:
+        return await exchange_code(
+            login_url=settings.bc_login_url,
+            client_id=settings.bc_client_id,
+            client_secret=settings.bc_client_secret.get_secret_value(),
+            code=code,
+            context=context,
+            scope=scope,
+            redirect_uri=settings.auth_callback_url,
+            http=gw.bc_http,
+        )
+    except Transient as exc:
+        log.warning("install: token exchange failed", context=context, error=str(exc))
+        raise PageError(503, "Installation not finished",
+                        "BigCommerce could not be reached to confirm the installation.",
+                        hint="Nothing was changed in your store. " + RETRY_HINT) from exc
+    except BigCommerceError as exc:
+        log.warning("install: token exchange refused", context=context, status=exc.status, error=exc.title)
+        raise PageError(502, "Installation not finished",
+                        f"BigCommerce refused to confirm the installation (“{exc.title}”).",
+                        hint="Nothing was changed in your store. " + RETRY_HINT) from exc
+
+
+async def _save_store(gw: Gateway, db: AsyncSession, token: TokenResponse, store_hash: str, now: datetime) -> None:
+    owner = token.owner or token.user
+    values: dict[str, Any] = {
+        "access_token_encrypted": gw.cipher.encrypt(token.access_token),
+        "scope": token.scope,
+        "owner_id": owner.id,
+        "owner_email": owner.email,
+        "active": True,
+        "installed_at": now,
+        "uninstalled_at": None,
+        "purge_after": None,
+    }
+    stmt = pg_insert(t.stores).values(store_hash=store_hash, **values)
+    await db.execute(stmt.on_conflict_do_update(index_elements=[t.stores.c.store_hash], set_=values))
+
+
+async def _upsert_user(db: AsyncSession, store_hash: str, user_id: int, email: str | None, *, role: str) -> None:
+    """Add the user, or bring back a removed one; the email follows what BigCommerce says now."""
+    values: dict[str, Any] = {"role": role, "removed_at": None, "last_seen_at": sa.func.now()}
+    if email:
+        values["email"] = email
+    stmt = pg_insert(t.users).values(store_hash=store_hash, user_id=user_id, email=email, role=role,
+                                     last_seen_at=sa.func.now())
+    await db.execute(
+        stmt.on_conflict_do_update(index_elements=[t.users.c.store_hash, t.users.c.user_id], set_=values)
+    )
+
+
+# --- signed payload callbacks ------------------------------------------------------------------------------
+
+
+def _verify(gw: Gateway, token: str | None) -> SignedPayload:
+    if not token:
+        raise PageError(401, "Not signed", "This request does not carry BigCommerce's signature.", hint=OPEN_HINT)
+    try:
+        return verify_signed_payload_jwt(
+            token,
+            client_secret=gw.settings.bc_client_secret.get_secret_value(),
+            client_id=gw.settings.bc_client_id,
+            leeway_s=gw.settings.jwt_leeway,
+        )
+    except InvalidSignedPayload as exc:
+        log.warning("signed payload refused", reason=exc.reason)
+        raise PageError(401, "Link not valid", f"BigCommerce's signature on this request is not valid ({exc.reason}).",
+                        hint=OPEN_HINT) from exc
+
+
+async def _claim_jti(db: AsyncSession, payload: SignedPayload) -> None:
+    """Remember the token's id until it expires; a token presented a second time is refused."""
+    stmt = (
+        pg_insert(t.used_jtis)
+        .values(jti=payload.jti, store_hash=payload.store_hash, exp=datetime.fromtimestamp(payload.exp, UTC))
+        .on_conflict_do_nothing()
+        .returning(t.used_jtis.c.jti)
+    )
+    if (await db.execute(stmt)).first() is None:
+        log.warning("signed payload replayed", store_hash=payload.store_hash)
+        raise PageError(401, "Link already used", "This link to Cartio was used before and cannot be used again.",
+                        hint=OPEN_HINT)
+
+
+async def _store_row(db: AsyncSession, store_hash: str, *, for_update: bool = False) -> Any:
+    query = sa.select(t.stores).where(t.stores.c.store_hash == store_hash)
+    if for_update:
+        query = query.with_for_update()
+    return (await db.execute(query)).first()
+
+
+@router.get("/load")
+async def load(request: Request, signed_payload_jwt: str | None = None) -> Response:
+    gw = gateway(request)
+    payload = _verify(gw, signed_payload_jwt)
+    store_hash = payload.store_hash
+    async with gw.db() as db, db.begin():
+        store = await _store_row(db, store_hash)
+        if store is None or not store.active:
+            raise PageError(401, "Cartio is not installed",
+                            "Cartio is not installed in this store (or was uninstalled).",
+                            hint="Install Cartio from the BigCommerce marketplace, then open it from the control "
+                                 "panel.")
+        await _claim_jti(db, payload)
+        role = "owner" if payload.user.id == store.owner_id else "user"
+        await _upsert_user(db, store_hash, payload.user.id, payload.user.email, role=role)
+        session_id = await start_session(db, gw.settings, store_hash, payload.user.id)
+        encrypted = store.access_token_encrypted
+    log.info("app loaded", store_hash=store_hash, user_id=payload.user.id)
+    if encrypted:
+        await _repair(gw, store_hash, encrypted)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(response, gw.settings, gw.signer, session_id)
+    return response
+
+
+async def _repair(gw: Gateway, store_hash: str, encrypted: str) -> None:
+    """Check the store's hooks and script and put back what is missing; never fails the load."""
+    try:
+        client = gw.bigcommerce(store_hash, gw.cipher.decrypt(encrypted), max_retries=1)
+        await asyncio.wait_for(ensure_registered(client, gw.settings), gw.settings.repair_timeout)
+    except RegistrationFailed as exc:
+        log.warning("load: could not check or repair registration", store_hash=store_hash, step=exc.step,
+                    error=str(exc.cause), done=exc.done)
+    except TimeoutError:
+        log.warning("load: registration check timed out", store_hash=store_hash)
+    except Exception as exc:
+        log.warning("load: registration check failed", store_hash=store_hash, error=str(exc))
+
+
+@router.get("/uninstall")
+async def uninstall(request: Request, signed_payload_jwt: str | None = None) -> Response:
+    gw = gateway(request)
+    payload = _verify(gw, signed_payload_jwt)
+    store_hash = payload.store_hash
+    now = datetime.now(UTC)
+    purge_after = now + timedelta(seconds=gw.settings.uninstall_grace)
+    async with gw.db() as db, db.begin():
+        await _claim_jti(db, payload)
+        store = await _store_row(db, store_hash, for_update=True)
+        if store is None or not store.active:
+            log.info("uninstall of a store not installed", store_hash=store_hash)
+            return PlainTextResponse("not installed")
+        await db.execute(
+            sa.update(t.stores)
+            .where(t.stores.c.store_hash == store_hash)
+            .values(active=False, access_token_encrypted=None, uninstalled_at=now, purge_after=purge_after)
+        )
+        revoked = await revoke_sessions(db, store_hash)
+        event = StoreUninstalled(uninstalled_at=now, purge_after=purge_after).envelope(store_hash)
+        await add_to_outbox(db, t.outbox, event, exchange=gw.runtime.topology.events_exchange)
+    log.info("store uninstalled", store_hash=store_hash, sessions_revoked=revoked, purge_after=purge_after.isoformat())
+    return PlainTextResponse("uninstalled")
+
+
+@router.get("/remove_user")
+async def remove_user(request: Request, signed_payload_jwt: str | None = None) -> Response:
+    gw = gateway(request)
+    payload = _verify(gw, signed_payload_jwt)
+    store_hash = payload.store_hash
+    async with gw.db() as db, db.begin():
+        await _claim_jti(db, payload)
+        await db.execute(
+            sa.update(t.users)
+            .where(t.users.c.store_hash == store_hash, t.users.c.user_id == payload.user.id)
+            .values(removed_at=sa.func.now())
+        )
+        revoked = await revoke_sessions(db, store_hash, payload.user.id)
+    log.info("user removed", store_hash=store_hash, user_id=payload.user.id, sessions_revoked=revoked)
+    return PlainTextResponse("removed")
