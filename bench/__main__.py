@@ -1,0 +1,17 @@
+"""`python -m bench` (what `make bench` runs): every benchmark in this folder, one after the other."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+if __name__ == "__main__":
+    for script in sorted(HERE.glob("*.py")):
+        if script.name.startswith("_"):
+            continue
+        print(f"=== {script.name}", flush=True)
+        sys.argv = [str(script)]
+        runpy.run_path(str(script), run_name="__main__")

@@ -1,0 +1,290 @@
+"""Internal HTTP routes of carts (docs/conventions.md, "Internal API of carts"), for the gateway only.
+
+Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`; the acting staff member comes in
+`X-Cartio-Actor` (default `system`). A store's data is only reachable under its own hash.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cartio_bigcommerce import BigCommerceError, InvalidRequest, NotFound, RateLimited, Transient, Unauthorized
+from cartio_platform.logging import get_logger
+
+from . import domain
+from .actions import Actions
+from .clients import StoreUnavailable
+from .errors import ApiError, bigcommerce_unavailable
+from .tables import carts
+from .views import product_json, summary_json
+
+log = get_logger(__name__)
+
+STORE_HASH = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: int = Field(ge=1)
+    variant_id: int | None = Field(default=None, ge=1)
+    quantity: int = Field(default=1, ge=1, le=10000)
+
+
+class QuantityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(ge=1, le=10000, description="the line's new quantity (remove a line with DELETE)")
+
+
+class SendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=254)
+    message: str | None = Field(default=None, max_length=2000)
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: str | None = Field(default=None, max_length=255)
+    last_name: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    company: str | None = Field(default=None, max_length=255)
+    address1: str | None = Field(default=None, max_length=255)
+    address2: str | None = Field(default=None, max_length=255)
+    city: str | None = Field(default=None, max_length=100)
+    state_or_province: str | None = Field(default=None, max_length=100)
+    state_or_province_code: str | None = Field(default=None, max_length=10)
+    country_code: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    postal_code: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, max_length=50)
+
+    @field_validator("country_code")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    billing_address: AddressIn | None = None
+    status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
+
+
+def require_service_token(request: Request) -> None:
+    expected = request.app.state.settings.service_token.get_secret_value()
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip(), expected):
+        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")
+
+
+def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
+    actor = (x_cartio_actor or "").strip()
+    return actor[:254] if actor else "system"
+
+
+def store_of(store: str) -> str:
+    import re
+
+    if not re.match(STORE_HASH, store):
+        raise ApiError(404, "store_not_found", "No such store")
+    return store
+
+
+def cart_uuid(cart_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(cart_id)
+    except ValueError:
+        raise ApiError(404, "cart_not_found", "No such cart in this store") from None
+
+
+def actions_of(request: Request) -> Actions:
+    actions: Actions = request.app.state.actions
+    return actions
+
+
+Store = Annotated[str, Depends(store_of)]
+Actor = Annotated[str, Depends(actor_of)]
+Act = Annotated[Actions, Depends(actions_of)]
+
+router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
+
+
+@router.get("/carts")
+async def list_carts(request: Request, store: Store, actions: Act) -> dict[str, Any]:
+    params = request.query_params
+    unknown = set(params) - {"status", "user_type", "q", "updated_since", "min_total", "limit", "cursor"}
+    if unknown:
+        raise ApiError(422, "invalid_parameter", f"Unknown parameter(s): {', '.join(sorted(unknown))}")
+    try:
+        query = domain.parse_list_query(
+            status=params.get("status"), user_type=params.get("user_type"), q=params.get("q"),
+            updated_since=params.get("updated_since"), min_total=params.get("min_total"),
+            limit=params.get("limit"), cursor=params.get("cursor"),
+        )
+    except domain.BadParameter as exc:
+        raise ApiError(422, "invalid_parameter", str(exc), parameter=exc.name) from None
+    stmt = listing_query(store, query)
+    async with actions.db() as session:
+        rows = (await session.execute(stmt)).mappings().all()
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_cursor = domain.encode_cursor(rows[-1]["updated_at"], rows[-1]["cart_id"]) if more and rows else None
+    return {"items": [summary_json(r) for r in rows], "next_cursor": next_cursor}
+
+
+SUMMARY_COLUMNS = (
+    carts.c.cart_id, carts.c.status, carts.c.user_type, carts.c.customer_id, carts.c.email, carts.c.name,
+    carts.c.item_count, carts.c.grand_total, carts.c.currency, carts.c.country, carts.c.created_at,
+    carts.c.updated_at,
+)
+
+
+def listing_query(store_hash: str, query: domain.ListQuery) -> sa.Select[Any]:
+    """Newest first by (updated_at, cart_id), keyset-paginated: every page is an index range scan."""
+    stmt = sa.select(*SUMMARY_COLUMNS).where(carts.c.store_hash == store_hash)
+    if query.status:
+        stmt = stmt.where(carts.c.status == query.status)
+    if query.user_type:
+        stmt = stmt.where(carts.c.user_type == query.user_type)
+    if query.q:
+        stmt = stmt.where(carts.c.search.contains(query.q, autoescape=True))
+    if query.updated_since:
+        stmt = stmt.where(carts.c.updated_at >= query.updated_since)
+    if query.min_total is not None:
+        stmt = stmt.where(carts.c.grand_total >= query.min_total)
+    if query.after:
+        stmt = stmt.where(sa.tuple_(carts.c.updated_at, carts.c.cart_id) < sa.tuple_(*query.after))
+    return stmt.order_by(carts.c.updated_at.desc(), carts.c.cart_id.desc()).limit(query.limit + 1)
+
+
+@router.get("/carts/{cart_id}")
+async def get_cart(store: Store, cart_id: str, actions: Act) -> dict[str, Any]:
+    async with actions.db() as session:
+        return await actions.cart_in_full(session, store, cart_uuid(cart_id))
+
+
+@router.post("/carts/{cart_id}/items")
+async def add_item(store: Store, cart_id: str, body: ItemIn, actor: Actor, actions: Act) -> dict[str, Any]:
+    return await actions.add_item(store, cart_uuid(cart_id), actor, product_id=body.product_id,
+                                  variant_id=body.variant_id, quantity=body.quantity)
+
+
+@router.patch("/carts/{cart_id}/items/{item_id}")
+async def set_quantity(store: Store, cart_id: str, item_id: str, body: QuantityIn, actor: Actor, actions: Act
+                       ) -> dict[str, Any]:
+    return await actions.set_quantity(store, cart_uuid(cart_id), item_id, actor, quantity=body.quantity)
+
+
+@router.delete("/carts/{cart_id}/items/{item_id}")
+async def remove_item(store: Store, cart_id: str, item_id: str, actor: Actor, actions: Act) -> dict[str, Any]:
+    return await actions.remove_item(store, cart_uuid(cart_id), item_id, actor)
+
+
+@router.delete("/carts/{cart_id}", status_code=204)
+async def delete_cart(store: Store, cart_id: str, actor: Actor, actions: Act) -> Response:
+    await actions.delete_cart(store, cart_uuid(cart_id), actor)
+    return Response(status_code=204)
+
+
+@router.post("/carts/{cart_id}/send")
+async def send_cart(store: Store, cart_id: str, actor: Actor, actions: Act, body: SendIn | None = None
+                    ) -> dict[str, Any]:
+    body = body or SendIn()
+    return await actions.send(store, cart_uuid(cart_id), actor, email=body.email, message=body.message)
+
+
+@router.post("/carts/{cart_id}/order")
+async def create_order(
+    store: Store, cart_id: str, actor: Actor, actions: Act, body: OrderIn | None = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ApiError(400, "idempotency_key_required",
+                       "The Idempotency-Key header is required, so that a repeated request makes one order")
+    if len(key) > 200:
+        raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key header is at most 200 characters")
+    body = body or OrderIn()
+    outcome = await actions.create_order(
+        store, cart_uuid(cart_id), actor, key=key,
+        billing_address=body.billing_address.model_dump(exclude_none=True) if body.billing_address else None,
+        status_id=body.status_id,
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+
+@router.get("/products")
+async def products(request: Request, store: Store, actions: Act) -> dict[str, Any]:
+    q = (request.query_params.get("q") or "").strip()
+    raw_limit = request.query_params.get("limit") or "20"
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
+        raise ApiError(422, "invalid_parameter", "limit: must be a whole number from 1 to 50", parameter="limit")
+    if len(q) > 200:
+        raise ApiError(422, "invalid_parameter", "q: must be at most 200 characters", parameter="q")
+    found = await actions.products(store, q or None, int(raw_limit))
+    return {"items": [product_json(p) for p in found]}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error is `{"error": {"code", "message"}}`; bad input is a 4xx, never a 500."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status >= 500:
+            log.warning("request failed", path=request.url.path, status=exc.status, code=exc.code)
+        return JSONResponse(jsonable_encoder(exc.body()), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "header", "path"))
+            parts.append(f"{where or 'body'}: {err.get('msg')}")
+        return JSONResponse({"error": {"code": "invalid_request", "message": "; ".join(parts)}}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return JSONResponse({"error": {"code": "store_not_installed",
+                                       "message": "Cartio is not installed in this store"}}, status_code=404)
+
+    @app.exception_handler(BigCommerceError)
+    async def bigcommerce_error(request: Request, exc: BigCommerceError) -> JSONResponse:
+        if isinstance(exc, Transient | RateLimited):
+            error = bigcommerce_unavailable()
+        elif isinstance(exc, NotFound):
+            error = ApiError(404, "not_found", "BigCommerce has no such resource")
+        elif isinstance(exc, InvalidRequest):
+            error = ApiError(422, "bigcommerce_refused", f"BigCommerce refused the request: {exc.detail or exc.title}")
+        elif isinstance(exc, Unauthorized):
+            error = ApiError(502, "bigcommerce_unauthorized",
+                             "BigCommerce refused the store's token; the app may need to be reinstalled")
+        else:
+            error = ApiError(502, "bigcommerce_error", f"BigCommerce answered unexpectedly ({exc.status})")
+        log.warning("BigCommerce error answered", path=request.url.path, status=error.status, error=str(exc))
+        return JSONResponse(error.body(), status_code=error.status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", path=request.url.path)
+        return JSONResponse({"error": {"code": "internal", "message": "Something went wrong in carts"}},
+                            status_code=500)

@@ -1,0 +1,48 @@
+"""Settings of the carts service (environment variables `CARTIO_*`, see docs/conventions.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
+
+from cartio_platform.settings import ServiceSettings
+
+# DEV ONLY. A fixed Fernet key so that `make run` works out of the box; the gateway's default is the same
+# key, since carts decrypts the store tokens the gateway encrypts. Set CARTIO_ENCRYPTION_KEY in production.
+DEV_ENCRYPTION_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
+
+
+class Settings(ServiceSettings):
+    service_name: str = "carts"
+    port: int = Field(default=8002, ge=1, le=65535)
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/cartio_carts"
+    # A handler holds a database connection while it reads BigCommerce: keep in-flight messages per queue
+    # below the pool (two queues x prefetch + API requests <= pool + overflow).
+    db_pool_size: int = Field(default=10, ge=1, le=50)
+    prefetch: int = Field(default=8, ge=1, le=1000)
+
+    # BigCommerce (the simulator in local runs: http://127.0.0.1:8100).
+    bc_api_url: str = "https://api.bigcommerce.com"
+    bc_client_id: str = "cartio-dev-client"
+    bc_timeout: float = Field(default=10.0, gt=0)
+    bc_max_retries: int = Field(default=2, ge=0, le=10)
+
+    # Fernet key under which the gateway encrypts store access tokens (dev default above: dev only).
+    encryption_key: SecretStr = SecretStr(DEV_ENCRYPTION_KEY)
+
+    # A cart with no change for this long is abandoned (BigCommerce's own hook says so after 1 h as well).
+    abandon_after: timedelta = timedelta(hours=1)
+    abandon_check_interval: float = Field(default=60.0, gt=0)
+    # How often the data of uninstalled stores past their purge time is deleted.
+    purge_check_interval: float = Field(default=3600.0, gt=0)
+    # Beacons for carts that never arrived are forgotten after this long.
+    pending_session_ttl: timedelta = timedelta(days=2)
+
+    # Create order: the country of a billing address made from the cart's email alone when the shopper's
+    # country is unknown (ISO 3166 alpha-2).
+    default_country: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    # Create-order idempotency: how long a second request with the same key waits for the first, and after
+    # how long an unfinished attempt (its process died) may be taken over.
+    order_wait_seconds: float = Field(default=8.0, gt=0)
+    order_lease_seconds: float = Field(default=60.0, gt=0)

@@ -1,0 +1,136 @@
+"""Carts' own machinery run in-process against the test database and the simulator: an order made by an
+attempt that never heard back is found, not made twice; idle carts are abandoned; uninstalled stores purged."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from cartio_bigcommerce import BigCommerceClient, Transient
+from cartio_carts.actions import Actions, OrderOutcome
+from cartio_carts.clients import StoreClients
+from cartio_carts.errors import ApiError
+from cartio_carts.service import CartService
+from cartio_carts.settings import Settings
+from cartio_carts.tables import carts, order_requests, outbox, stores
+from cartio_carts.tasks import abandon_idle, purge_stores
+from cartio_platform.db import make_engine, make_sessionmaker
+
+from .conftest import World
+from .test_actions import ADDRESS, known_cart
+from .test_webhooks import simple_products
+
+
+@pytest.fixture
+async def service(world: World) -> AsyncIterator[CartService]:
+    settings = Settings(database_url=world.database_url, bc_api_url=world.bridge.sim_url, namespace=world.namespace,
+                        bc_max_retries=0, abandon_after=timedelta(minutes=30))
+    engine = make_engine(settings.database_url)
+    db = make_sessionmaker(engine)
+    clients = StoreClients(settings, db)
+    yield CartService(settings, db, clients)
+    await clients.close()
+    await engine.dispose()
+
+
+async def test_an_order_made_by_an_attempt_that_never_heard_back_is_not_made_twice(
+    world: World, service: CartService
+) -> None:
+    store = await world.new_store()
+    (p1,) = simple_products(await world.products(store), 1)
+    cart = await known_cart(world, store, [{"product_id": p1["id"], "quantity": 1}])
+    client = await service.clients.get(store.hash)
+    real_create, real_list = client.create_order, client.list_orders
+    lost: dict[str, Any] = {"create": True, "list": True}
+
+    async def create_then_lose_the_answer(checkout_id: str) -> int:
+        await real_create(checkout_id)  # BigCommerce makes the order...
+        if lost.pop("create", False):
+            raise Transient(None, "POST orders: timeout")  # ...but the answer never arrives
+        raise AssertionError("a second order must never be created")
+
+    async def list_fails_once(**filters: Any) -> Any:
+        if filters.get("status_id") is None and "list" in lost and "create" not in lost:
+            lost.pop("list")
+            raise Transient(503, "Service Unavailable")
+        return await real_list(**filters)
+
+    client.create_order = create_then_lose_the_answer  # type: ignore[method-assign]
+    client.list_orders = list_fails_once  # type: ignore[method-assign]
+    actions = Actions(service)
+    cart_id = uuid.UUID(cart["id"])
+    with pytest.raises(ApiError) as failed:
+        await actions.create_order(store.hash, cart_id, "staff@shop.example", key="lost-answer",
+                                   billing_address=ADDRESS, status_id=7)
+    assert failed.value.status == 503
+    assert "same Idempotency-Key" in failed.value.message
+    assert len(await world.sim_orders(store, cart["id"])) == 1  # made, though nobody heard
+
+    outcome = await actions.create_order(store.hash, cart_id, "staff@shop.example", key="lost-answer",
+                                         billing_address=ADDRESS, status_id=7)
+    assert outcome.status_code == 201
+    orders = await world.sim_orders(store, cart["id"])
+    assert [o["id"] for o in orders] == [outcome.body["order_id"]]
+    assert orders[0]["status_id"] == 7
+    assert isinstance(client, BigCommerceClient)
+
+
+async def test_idle_carts_become_abandoned_and_uninstalled_stores_are_purged(
+    world: World, service: CartService
+) -> None:
+    now = datetime.now(UTC)
+    store = f"idle{uuid.uuid4().hex[:8]}"
+    idle, fresh = uuid.uuid4(), uuid.uuid4()
+    async with service.db() as session, session.begin():
+        await session.execute(stores.insert().values(store_hash=store, active=False, uninstalled_at=now,
+                                                     purge_after=now + timedelta(days=1)))
+        for cart_id, age in ((idle, timedelta(minutes=31)), (fresh, timedelta(minutes=5))):
+            await session.execute(carts.insert().values(
+                store_hash=store, cart_id=cart_id, status="active", user_type="guest", currency="USD",
+                created_at=now - age, updated_at=now - age, grand_total=12))
+    assert await abandon_idle(service, now) >= 1
+    async with service.db() as session:
+        statuses = dict((await session.execute(
+            sa.select(carts.c.cart_id, carts.c.status).where(carts.c.store_hash == store))).all())
+        events = (await session.execute(
+            sa.select(outbox.c.routing_key).where(outbox.c.store_hash == store))).scalars().all()
+    assert statuses == {idle: "abandoned", fresh: "active"}
+    assert list(events) == ["cart.abandoned"]
+    full = (await world.carts.get(f"/internal/stores/{store}/carts/{idle}")).json()
+    assert [(t["actor"], t["action"]) for t in full["timeline"]] == [("system", "abandoned")]
+
+    assert store not in await purge_stores(service, now)  # not yet
+    assert store in await purge_stores(service, now + timedelta(days=2))
+    async with service.db() as session:
+        left = (await session.execute(
+            sa.select(sa.func.count()).select_from(carts).where(carts.c.store_hash == store))).scalar_one()
+    assert left == 0
+    assert (await world.carts.get(f"/internal/stores/{store}/carts")).json()["items"] == []
+
+
+async def test_an_attempt_whose_lease_was_taken_over_can_never_go_on_to_create(service: CartService) -> None:
+    actions = Actions(service)
+    store, cart_id = f"fence{uuid.uuid4().hex[:6]}", uuid.uuid4()
+    first = await actions._claim(store, cart_id, "key-1", "hash-1", "staff@a.example")
+    assert not isinstance(first, OrderOutcome)
+    state = dict(first)
+    # a second request with the key waits for the first; once the first's lease has run out, it takes over
+    async with service.db() as session, session.begin():
+        await session.execute(order_requests.update().where(order_requests.c.store_hash == store)
+                              .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    second = await actions._claim(store, cart_id, "key-1", "hash-1", "staff@b.example")
+    assert not isinstance(second, OrderOutcome)
+    assert second["attempts"] == 2
+    with pytest.raises(ApiError) as refused:
+        await actions._set_phase(store, "key-1", state, phase="creating", orders_before=[])
+    assert refused.value.status == 409
+    await actions._set_phase(store, "key-1", dict(second), phase="creating", orders_before=[])
+    # another key for the same cart while one is unfinished: refused
+    with pytest.raises(ApiError) as busy:
+        await actions._claim(store, cart_id, "key-2", "hash-2", "staff@c.example")
+    assert busy.value.code == "order_in_progress"
