@@ -47,7 +47,7 @@ async def test_every_field_of_a_cart_in_full_comes_from_real_data(
 ) -> None:
     customer = (await system.sim_call("GET", "/_sim/customers", store=store)).json()[0]
     made = await system.shopper_cart(
-        store, [{"product_id": 111, "quantity": 2}, {"product_id": 113, "quantity": 1}],
+        store, [{"product_id": 111, "quantity": 2}, {"product_id": 117, "variant_id": 311, "quantity": 1}],
         customer_id=customer["id"], ip="81.2.69.160", user_agent=FIREFOX,
     )
     cart_id = made["id"]
@@ -150,6 +150,13 @@ async def test_merchant_deletes_a_cart(system: System, store: str, merchant: Mer
     assert (await merchant.send("DELETE", f"/api/carts/{made['id']}")).status_code == 404
 
 
+BILLING = {"first_name": "Ana", "last_name": "Lee", "email": "ana@buyer.example", "address1": "12 Elm St",
+           "city": "Austin", "state_or_province": "Texas", "country_code": "US", "postal_code": "78701"}
+
+
+ORDER = {"billing_address": BILLING}
+
+
 async def orders_of(system: System, store: str, cart_id: str) -> list[dict[str, Any]]:
     orders = (await system.sim_call("GET", "/_sim/orders", store=store)).json()
     return [o for o in orders if o.get("cart_id") == cart_id]
@@ -159,12 +166,13 @@ async def test_create_order_twice_with_one_key_makes_one_order(system: System, s
     made = await cart_in_cartio(system, store, merchant, qty=2, email="guest1@buyer.example")
     key = str(uuid.uuid4())
     first, second = await asyncio.gather(
-        merchant.send("POST", f"/api/carts/{made['id']}/order", json={}, headers={"Idempotency-Key": key}),
-        merchant.send("POST", f"/api/carts/{made['id']}/order", json={}, headers={"Idempotency-Key": key}),
+        merchant.send("POST", f"/api/carts/{made['id']}/order", json=ORDER, headers={"Idempotency-Key": key}),
+        merchant.send("POST", f"/api/carts/{made['id']}/order", json=ORDER, headers={"Idempotency-Key": key}),
     )
     assert first.status_code in (200, 201), first.text
     assert second.status_code in (200, 201, 409), second.text
-    retried = await merchant.send("POST", f"/api/carts/{made['id']}/order", json={}, headers={"Idempotency-Key": key})
+    retried = await merchant.send("POST", f"/api/carts/{made['id']}/order", json=ORDER,
+                                  headers={"Idempotency-Key": key})
     assert retried.json()["order_id"] == first.json()["order_id"]
     orders = await orders_of(system, store, made["id"])
     assert [o["id"] for o in orders] == [first.json()["order_id"]]
@@ -183,14 +191,14 @@ async def test_create_order_while_the_store_fails_makes_at_most_one(
     await system.sim_call("POST", "/_sim/faults", json={"api_error_rate": 0.5})
     try:
         answers = [
-            await merchant.send("POST", f"/api/carts/{made['id']}/order", json={}, headers={"Idempotency-Key": key})
+            await merchant.send("POST", f"/api/carts/{made['id']}/order", json=ORDER, headers={"Idempotency-Key": key})
             for _ in range(4)
         ]
     finally:
         await system.sim_call("POST", "/_sim/faults", json={})
     assert all(a.status_code in (200, 201, 409, 503) for a in answers), [a.text for a in answers]
     assert len(await orders_of(system, store, made["id"])) <= 1
-    final = await merchant.send("POST", f"/api/carts/{made['id']}/order", json={}, headers={"Idempotency-Key": key})
+    final = await merchant.send("POST", f"/api/carts/{made['id']}/order", json=ORDER, headers={"Idempotency-Key": key})
     assert final.status_code in (200, 201), final.text
     orders = await orders_of(system, store, made["id"])
     assert [o["id"] for o in orders] == [final.json()["order_id"]]

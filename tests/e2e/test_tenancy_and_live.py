@@ -115,7 +115,7 @@ async def test_live_feed_streams_a_shoppers_change_within_a_second_and_nothing_o
     system: System, stores: dict[str, Any]
 ) -> None:
     ma: Merchant = stores["ma"]
-    product = (await system.products())[1]["id"]
+    product = 112
     seen: list[dict[str, Any]] = []
     async with listening(ma, seen):
         seen.clear()
@@ -135,7 +135,7 @@ async def test_live_feed_resumes_after_a_reconnect_without_losing_events(
     system: System, stores: dict[str, Any]
 ) -> None:
     ma: Merchant = stores["ma"]
-    product = (await system.products())[2]["id"]
+    product = 114
     before: list[dict[str, Any]] = []
     async with listening(ma, before):
         made = await system.shopper_cart(stores["a"], [{"product_id": product, "quantity": 1}])

@@ -208,3 +208,15 @@ async def test_readyz_ok_when_connected(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.json() == {"status": "ok", "checks": {"broker": "ok"}}
 
+
+
+async def test_delivery_id_tells_apart_two_changes_in_one_second(client: httpx.AsyncClient) -> None:
+    """Thin payloads of two changes to one cart within a second are equal; the delivery's webhook-id is not."""
+    first = await client.post("/webhooks/bigcommerce", json=webhook(),
+                              headers={**secret(), "webhook-id": "msg_1"})
+    retry = await client.post("/webhooks/bigcommerce", json=webhook(),
+                              headers={**secret(), "webhook-id": "msg_1"})
+    second = await client.post("/webhooks/bigcommerce", json=webhook(),
+                               headers={**secret(), "webhook-id": "msg_2"})
+    assert first.json()["message_id"] == retry.json()["message_id"]
+    assert first.json()["message_id"] != second.json()["message_id"]

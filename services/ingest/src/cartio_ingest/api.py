@@ -93,7 +93,8 @@ async def receive_webhook(request: Request, settings: SettingsDep, broker: Broke
         created_at=payload.created_at,
         received_at=datetime.now(UTC),
     )
-    envelope = message.envelope(payload.store_hash, message_id=payload.message_id())
+    delivery_id = (request.headers.get("webhook-id") or "")[:200] or None
+    envelope = message.envelope(payload.store_hash, message_id=payload.message_id(delivery_id))
     try:
         await broker.publish(
             envelope,

@@ -36,8 +36,14 @@ class WebhookPayload(BaseModel):
     def store_hash(self) -> str:
         return self.producer.split("/", 1)[1]
 
-    def message_id(self) -> uuid.UUID:
-        """Derived from the webhook itself: BigCommerce's retries and duplicates become one message."""
+    def message_id(self, delivery_id: str | None = None) -> uuid.UUID:
+        """Derived from the webhook: BigCommerce's retries and duplicates of one event become one message.
+
+        The delivery's `webhook-id` (Standard Webhooks, stable across retries) names the event exactly; without
+        it the payload must do, but thin payloads of two changes to one cart in the same second look alike.
+        """
+        if delivery_id:
+            return uuid.uuid5(WEBHOOK_ID_NAMESPACE, f"{self.producer}|webhook-id|{delivery_id}")
         key = f"{self.producer}|{self.scope}|{self.data.get('id')}|{self.created_at}|{self.hash}"
         return uuid.uuid5(WEBHOOK_ID_NAMESPACE, key)
 
