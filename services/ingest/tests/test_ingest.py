@@ -220,3 +220,34 @@ async def test_delivery_id_tells_apart_two_changes_in_one_second(client: httpx.A
                                headers={**secret(), "webhook-id": "msg_2"})
     assert first.json()["message_id"] == retry.json()["message_id"]
     assert first.json()["message_id"] != second.json()["message_id"]
+
+
+async def test_webhooks_of_an_uninstalled_store_are_refused_until_it_installs_again(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cartio_contracts.messages import StoreInstalled, StoreUninstalled
+
+    connection = await aio_pika.connect(settings.amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.get_exchange(settings.topology.events_exchange)
+    now = datetime.now(UTC)
+    gone = StoreUninstalled(uninstalled_at=now, purge_after=now + timedelta(days=30)).envelope(STORE)
+    await exchange.publish(aio_pika.Message(gone.to_bytes()), routing_key=gone.type)
+
+    async def refused() -> bool:
+        answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
+        return answer.status_code == 410
+
+    await wait_until(refused, what="webhooks of the uninstalled store refused")
+    back = StoreInstalled(scope="store_cart", access_token_encrypted="x", installed_at=now + timedelta(seconds=1))
+    again = back.envelope(STORE, occurred_at=now + timedelta(seconds=1))
+    await exchange.publish(aio_pika.Message(again.to_bytes()), routing_key=again.type)
+
+    async def accepted() -> bool:
+        answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
+        return answer.status_code == 200
+
+    await wait_until(accepted, what="webhooks accepted after reinstall")
+    await connection.close()

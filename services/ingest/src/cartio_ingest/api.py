@@ -84,6 +84,9 @@ async def receive_webhook(request: Request, settings: SettingsDep, broker: Broke
         payload = WebhookPayload.model_validate(raw)
     except ValidationError as exc:
         return error(422, "invalid_webhook", validation_message(exc))
+    if payload.store_hash in request.app.state.uninstalled:
+        log.info("webhook refused: store uninstalled", store_hash=payload.store_hash, scope=payload.scope)
+        return error(410, "store_uninstalled", "the app is not installed in this store")
     message = WebhookReceived(
         scope=payload.scope,
         store_id=payload.store_id,

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from cartio_ingest.api import router
 from cartio_ingest.domain import RateLimiter
 from cartio_ingest.settings import Settings
+from cartio_ingest.stores import UninstalledStores
 from cartio_platform.runtime import Runtime
 from cartio_platform.settings import ServiceSettings
 
@@ -17,6 +18,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app = runtime.create_app("cartio-ingest")
     app.state.settings = settings
     app.state.beacon_limiter = RateLimiter(settings.beacon_rate_per_minute)
+    app.state.uninstalled = UninstalledStores()
+    app.state.uninstalled.attach(runtime.broker)
     app.include_router(router)
 
     return app
