@@ -19,7 +19,14 @@ from typing import Any, Literal, cast
 
 from cartio_bigcommerce import Cart, Checkout, Customer, Order, OrderProduct
 from cartio_bigcommerce.models import ShippingOption
-from cartio_contracts.messages import CartCustomer, CartItem, CartSnapshot, OrderLine, OrderPlaced
+from cartio_contracts.messages import (
+    BlacklistMatched,
+    CartCustomer,
+    CartItem,
+    CartSnapshot,
+    OrderLine,
+    OrderPlaced,
+)
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -278,7 +285,9 @@ def _full_name(first: str | None, last: str | None) -> str | None:
 
 # Terminal statuses never go back to active: deleted stays deleted, converted stays converted. A stronger
 # terminal status may replace a weaker one (a cart deleted by BigCommerce after its order: converted).
-_RANK: dict[str, int] = {"active": 0, "abandoned": 0, "deleted": 1, "blocked": 2, "converted": 3}
+# Blocked (a blacklist match enforced) is the strongest: it overrides a conversion (the order is declined) and
+# nothing a webhook later says about the cart (deleted, converted, updated) undoes it.
+_RANK: dict[str, int] = {"active": 0, "abandoned": 0, "deleted": 1, "converted": 3, "blocked": 4}
 
 
 def is_terminal(status: str) -> bool:
@@ -611,6 +620,74 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- blacklist enforcement ---------------------------------------------------------------------------------
+
+DECLINED = 6  # Orders v2 status "Declined" (doc 7): what a blacklisted order is set to
+
+
+class BadMatch(ValueError):
+    """A `blacklist.matched` event that names nothing to enforce on."""
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """What to do about one blacklist match: block the cart, or decline the order (and block its cart)."""
+
+    subject: Literal["cart", "order"]
+    cart_id: uuid.UUID | None
+    order_id: int | None
+    detail: dict[str, Any]  # the timeline entry's detail: which rule matched
+
+
+def plan_enforcement(match: BlacklistMatched) -> Enforcement:
+    """The enforcement of a match; BadMatch when the subject's id is missing or not an id."""
+    if match.subject == "cart" and match.cart_id is None:
+        raise BadMatch("a match on a cart must name the cart (cart_id)")
+    if match.subject == "order" and match.order_id is None:
+        raise BadMatch("a match on an order must name the order (order_id)")
+    if match.order_id is not None and match.order_id <= 0:
+        raise BadMatch(f"order id {match.order_id} is not an order id")
+    detail: dict[str, Any] = {
+        "rule_id": match.rule_id, "kind": match.kind, "value": match.value, "subject": match.subject,
+        "matched_at": utc(match.matched_at).isoformat(),
+    }
+    if match.order_id is not None:
+        detail["order_id"] = match.order_id
+    return Enforcement(subject=match.subject, cart_id=match.cart_id, order_id=match.order_id, detail=detail)
+
+
+def needs_decline(status_id: int) -> bool:
+    """Decline an order unless it already is (so repeating the enforcement changes nothing in the store)."""
+    return status_id != DECLINED
+
+
+def needs_block(status: str | None) -> bool:
+    """Whether a stored cart is still to be blocked (unknown carts are not: there is nothing to block)."""
+    return status is not None and transition(status, "blocked") is not None
+
+
+def linked_cart(*candidates: uuid.UUID | str | None) -> uuid.UUID | None:
+    """The first of the candidate cart ids (the match's, the stored order's, BigCommerce's) that is an id."""
+    for candidate in candidates:
+        if isinstance(candidate, uuid.UUID):
+            return candidate
+        if candidate and _is_uuid(candidate):
+            return uuid.UUID(candidate)
+    return None
+
+
+def status_update_is_known(data: Mapping[str, Any], stored_status_id: int | None) -> bool:
+    """A `store/order/statusUpdated` webhook announcing the status Cartio already holds brings nothing new:
+    in particular the one Cartio's own decline triggers. Without a readable new status, it is not known."""
+    status = data.get("status")
+    if stored_status_id is None or not isinstance(status, Mapping):
+        return False
+    new = status.get("new_status_id")
+    if isinstance(new, bool) or not isinstance(new, int | str) or not str(new).isdigit():
+        return False
+    return int(new) == stored_status_id
 
 
 # --- create order: billing address and shipping ------------------------------------------------------------

@@ -4,6 +4,9 @@ Webhooks are thin: the cart or order is fetched from BigCommerce with the store'
 newer. BigCommerce being down or throttling raises (the platform retries with backoff); a request that
 BigCommerce calls invalid, or bad message data, is `Permanent` (parked). An unknown or uninstalled store is
 logged and dropped: no retry would fix it.
+
+`blacklist.matched` is enforced here: the cart is deleted in BigCommerce and blocked in Cartio, or the order is
+declined in BigCommerce (and its cart blocked). Enforcing a match twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -19,19 +22,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import BigCommerceClient, InvalidRequest, NotFound, Unauthorized
 from cartio_contracts import Envelope
-from cartio_contracts.messages import StorefrontSession, StoreInstalled, StoreUninstalled, WebhookReceived
+from cartio_contracts.messages import (
+    BlacklistMatched,
+    StorefrontSession,
+    StoreInstalled,
+    StoreUninstalled,
+    WebhookReceived,
+)
 from cartio_platform.consumer import Handler, Permanent
 from cartio_platform.logging import get_logger
 
+from . import domain
 from .clients import StoreUnavailable
 from .service import SHOPPER, CartService, current_cause, now
-from .tables import stores
+from .tables import orders, stores
 
 log = get_logger(__name__)
 
 WEBHOOK_TYPE = WebhookReceived.TYPE
 CART_ROUTING_KEYS = ("bigcommerce.store.cart.#", "bigcommerce.store.order.#")
-EVENT_ROUTING_KEYS = (StorefrontSession.TYPE, StoreInstalled.TYPE, StoreUninstalled.TYPE)
+EVENT_ROUTING_KEYS = (StorefrontSession.TYPE, StoreInstalled.TYPE, StoreUninstalled.TYPE, BlacklistMatched.TYPE)
 
 
 def _parse(model: Any, envelope: Envelope) -> Any:
@@ -60,6 +70,7 @@ class Handlers:
             StorefrontSession.TYPE: self._traced(self.on_storefront_session),
             StoreInstalled.TYPE: self._traced(self.on_store_installed),
             StoreUninstalled.TYPE: self._traced(self.on_store_uninstalled),
+            BlacklistMatched.TYPE: self._traced(self.on_blacklist_matched),
         }
 
     @staticmethod
@@ -132,6 +143,11 @@ class Handlers:
         if isinstance(raw, bool) or not str(raw).isdigit():
             raise Permanent(f"{hook.scope}: order id {raw!r} is not a number")
         order_id = int(str(raw))
+        if hook.scope == "store/order/statusUpdated" and await self._status_known(session, store_hash, order_id,
+                                                                                  hook):
+            # Such as the one Cartio's own decline of a blacklisted order triggers: nothing to do.
+            log.info("order status already known; webhook ignored", store_hash=store_hash, order_id=order_id)
+            return
         try:
             order = await client.get_order(order_id)
             products = await client.get_order_products(order_id)
@@ -139,6 +155,21 @@ class Handlers:
             log.info("order not found in BigCommerce; nothing to do", store_hash=store_hash, order_id=order_id)
             return
         await self.service.record_order(session, store_hash, order, products)
+
+    async def _status_known(self, session: AsyncSession, store_hash: str, order_id: int, hook: WebhookReceived
+                            ) -> bool:
+        """Whether Cartio already holds the status a statusUpdated webhook announces. Read under the order's
+        cart lock, so a decline still being written (whose webhook can arrive before it commits) is seen."""
+        query = sa.select(orders.c.status_id, orders.c.cart_id).where(
+            orders.c.store_hash == store_hash, orders.c.order_id == order_id
+        )
+        row = (await session.execute(query)).first()
+        if row is None:
+            return False
+        if row.cart_id is not None:
+            await self.service.lock(session, store_hash, row.cart_id)
+            row = (await session.execute(query)).first()
+        return row is not None and domain.status_update_is_known(hook.data, row.status_id)
 
     # --- events --------------------------------------------------------------------------------------------
 
@@ -198,3 +229,28 @@ class Handlers:
         self.service.clients.forget(store_hash)
         log.info("store uninstalled; data purged after", store_hash=store_hash,
                  purge_after=event.purge_after.isoformat())
+
+    async def on_blacklist_matched(self, session: AsyncSession, envelope: Envelope) -> None:
+        match: BlacklistMatched = _parse(BlacklistMatched, envelope)
+        store_hash = envelope.store_hash
+        try:
+            plan = domain.plan_enforcement(match)
+        except domain.BadMatch as exc:
+            raise Permanent(f"blacklist.matched: {exc}") from None
+        try:
+            client = await self.service.clients.get(store_hash, session)
+        except StoreUnavailable as exc:
+            log.warning("blacklist match dropped: store not installed here", store_hash=store_hash,
+                        rule_id=match.rule_id, reason=str(exc))
+            return
+        try:
+            if plan.order_id is not None and plan.subject == "order":
+                await self.service.block_order(session, store_hash, client, plan.order_id, plan.cart_id,
+                                               plan.detail)
+            elif plan.cart_id is not None:
+                await self.service.block_cart(session, store_hash, client, plan.cart_id, plan.detail)
+        except InvalidRequest as exc:
+            raise Permanent(f"BigCommerce refused the request: {exc}") from None
+        except Unauthorized as exc:
+            log.error("BigCommerce refused the store's token; blacklist match dropped", store_hash=store_hash,
+                      rule_id=match.rule_id, subject=match.subject, error=str(exc))

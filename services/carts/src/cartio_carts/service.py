@@ -7,6 +7,7 @@ lock on (store, cart), so a diff is always taken against the latest stored snaps
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -245,6 +246,7 @@ class CartService:
         values: dict[str, Any] = {"status": new_status, "updated_at": max(when, row["updated_at"])}
         entry: dict[str, Any] = dict(detail or {})
         message: Message
+        follow_up: Message | None = None
         if new_status == "deleted":
             values.update(deleted_at=when, deleted_reason=reason or "unknown")
             entry["reason"] = reason or "unknown"
@@ -260,6 +262,8 @@ class CartService:
         elif new_status == "blocked":
             values.update(deleted_at=when, deleted_reason="blocked")
             message = CartDeleted(cart_id=cart_id, reason="blocked", deleted_at=when)
+            # ... and the cart as it now is, so that the live feed shows it blocked, not merely gone.
+            follow_up = CartUpserted(cart=domain.snapshot({**row, **values}))
         else:  # active again
             row2 = {**row, **values}
             message = CartUpserted(cart=domain.snapshot(row2))
@@ -270,6 +274,8 @@ class CartService:
         if message.TYPE == "cart.converted" and not values.get("order_id"):
             log.warning("cart converted without an order id", store_hash=store_hash, cart_id=str(cart_id))
         await self.emit(session, store_hash, message)
+        if follow_up is not None:
+            await self.emit(session, store_hash, follow_up)
         log.info("cart status changed", store_hash=store_hash, cart_id=str(cart_id), status_from=row["status"],
                  status_to=new_status, actor=actor, order_id=values.get("order_id"))
         return True
@@ -348,10 +354,13 @@ class CartService:
 
     async def record_order(
         self, session: AsyncSession, store_hash: str, order: Order, products: list[OrderProduct], *,
-        actor: str = SHOPPER, created_by: str | None = None,
+        actor: str = SHOPPER, created_by: str | None = None, announce: bool = True,
     ) -> bool:
         """Keep the order, link it to its cart (converted) and publish `order.placed` once. An order still
-        Incomplete (status 0) is kept but is not a conversion yet. True when order.placed was written."""
+        Incomplete (status 0) is kept but is not a conversion yet. True when order.placed was written.
+
+        `announce=False` (an order declined for a blacklist match before Cartio had announced it): the order
+        is kept and counted as announced, so `order.placed` never goes out for it, now or later."""
         cart_id = _uuid_or_none(order.cart_id)
         cart_row: Row | None = None
         if cart_id is not None:
@@ -406,10 +415,91 @@ class CartService:
             orders.update().where(orders.c.store_hash == store_hash, orders.c.order_id == order.id)
             .values(placed_published_at=now())
         )
+        if not announce:
+            log.info("order kept without order.placed", store_hash=store_hash, order_id=order.id,
+                     status_id=order.status_id)
+            return False
         await self.emit(session, store_hash, placed)
         log.info("order placed", store_hash=store_hash, order_id=order.id, cart_id=str(cart_id) if cart_id else None,
                  status_id=order.status_id)
         return True
+
+    # --- blacklist enforcement -----------------------------------------------------------------------------
+
+    async def block_cart(
+        self, session: AsyncSession, store_hash: str, client: BigCommerceClient, cart_id: uuid.UUID,
+        detail: Mapping[str, Any],
+    ) -> bool:
+        """Enforce a blacklist match on a cart: delete it in BigCommerce (already gone is fine), then mark it
+        blocked (timeline entry by the system with the rule, `cart.deleted` reason blocked and `cart.upserted`).
+        Safe to repeat: a blocked cart is left alone. False when nothing changed (blocked already, or a cart
+        Cartio does not know: logged and dropped). BigCommerce being unavailable raises."""
+        await self.lock(session, store_hash, cart_id)
+        row = await self.get_row(session, store_hash, cart_id)
+        if row is None:
+            log.warning("blacklist match for a cart unknown here dropped", store_hash=store_hash,
+                        cart_id=str(cart_id), rule_id=detail.get("rule_id"))
+            return False
+        if not domain.needs_block(row["status"]):
+            log.info("cart already blocked", store_hash=store_hash, cart_id=str(cart_id))
+            return False
+        # Already deleted, converted or expired in the store (404): nothing left to delete there.
+        with contextlib.suppress(NotFound):
+            await client.delete_cart(str(cart_id))
+        blocked = await self.mark(session, store_hash, cart_id, "blocked", actor=SYSTEM, detail=detail,
+                                  locked=True)
+        log.info("cart blocked", store_hash=store_hash, cart_id=str(cart_id), rule_id=detail.get("rule_id"),
+                 kind=detail.get("kind"), status_from=row["status"])
+        return blocked
+
+    async def block_order(
+        self, session: AsyncSession, store_hash: str, client: BigCommerceClient, order_id: int,
+        cart_hint: uuid.UUID | None, detail: Mapping[str, Any],
+    ) -> bool:
+        """Enforce a blacklist match on an order: decline it in BigCommerce (status 6) unless it is already,
+        keep the status, and block the order's cart (in the store and in Cartio). The status webhooks the
+        decline fires find nothing new, and `order.placed` never goes out twice (or, for an order not yet
+        announced, at all). True when the order was declined now."""
+        stored = (
+            await session.execute(
+                sa.select(orders.c.status_id, orders.c.cart_id)
+                .where(orders.c.store_hash == store_hash, orders.c.order_id == order_id)
+            )
+        ).first()
+        known_cart = domain.linked_cart(cart_hint, stored.cart_id if stored is not None else None)
+        if known_cart is not None:
+            await self.lock(session, store_hash, known_cart)  # before the webhook of the order's cart may act
+        try:
+            order = await client.get_order(order_id)
+        except NotFound:
+            log.warning("blacklist match for an order BigCommerce does not have dropped", store_hash=store_hash,
+                        order_id=order_id, rule_id=detail.get("rule_id"))
+            return False
+        declined = False
+        if domain.needs_decline(order.status_id):
+            previous = order.status_id
+            order = await client.update_order_status(order_id, domain.DECLINED)
+            declined = True
+            log.info("order declined", store_hash=store_hash, order_id=order_id, status_from=previous,
+                     rule_id=detail.get("rule_id"), kind=detail.get("kind"))
+        cart_id = domain.linked_cart(known_cart, order.cart_id)
+        if stored is None:
+            products = await client.get_order_products(order_id)
+            await self.record_order(session, store_hash, order, products, actor=SYSTEM, announce=False)
+        else:
+            await session.execute(
+                orders.update().where(orders.c.store_hash == store_hash, orders.c.order_id == order_id)
+                .values(status_id=order.status_id, date_modified=order.date_modified, updated_at=now())
+            )
+        if cart_id is None:
+            log.info("declined order has no cart to block", store_hash=store_hash, order_id=order_id)
+            return declined
+        await self.lock(session, store_hash, cart_id)
+        if declined and await self.get_row(session, store_hash, cart_id) is not None:
+            await self.timeline(session, store_hash, cart_id, actor=SYSTEM, action="order_declined",
+                                detail={**detail, "order_id": order_id, "status_id": order.status_id})
+        await self.block_cart(session, store_hash, client, cart_id, {**detail, "order_id": order_id})
+        return declined
 
     async def _cart_from_order(
         self, session: AsyncSession, store_hash: str, cart_id: uuid.UUID, order: Order, placed: Any
