@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from cartio_platform.health import Check, broker_check, database_check, health_r
 from cartio_platform.logging import bind_correlation_id, configure_logging, get_logger
 from cartio_platform.metrics import HTTP_REQUESTS
 from cartio_platform.outbox import OutboxRelay
+from cartio_platform.periodic import Periodic, prune_messages
 from cartio_platform.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -50,6 +52,7 @@ class Runtime:
             self.relay = OutboxRelay(
                 self.broker, self.sessionmaker, self.outbox, poll_interval=settings.outbox_poll_interval
             )
+            self.every("prune-inbox-outbox", 3600.0, self._prune_messages)
 
     @property
     def db(self) -> SessionMaker:
@@ -73,6 +76,19 @@ class Runtime:
         consumer.attach()
         self.consumers.append(consumer)
         return consumer
+
+    def every(self, name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
+        """Run `work` every `interval` seconds while the service runs."""
+        task = Periodic(name, interval, work)
+        self.on_start(task.start)
+        self.on_stop(task.stop)
+        return task
+
+    async def _prune_messages(self) -> None:
+        retention = timedelta(days=self.settings.message_retention_days)
+        seen, sent = await prune_messages(self.db, self.inbox, self.outbox, retention)
+        if seen or sent:
+            log.info("pruned old messages", inbox=seen, outbox=sent)
 
     def on_start(self, hook: Hook) -> None:
         self._on_start.append(hook)

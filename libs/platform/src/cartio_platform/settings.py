@@ -31,6 +31,8 @@ class ServiceSettings(BaseSettings):
     # Seconds before each retry of a failed message; after the last the message is parked in `<queue>.dead`.
     retry_delays: list[float] = Field(default=[1, 5, 30, 120, 600], min_length=1, max_length=20)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
+    # Handled message ids (inbox) and published events (outbox) are kept this long, then pruned.
+    message_retention_days: float = Field(default=7.0, gt=0)
 
     @field_validator("namespace")
     @classmethod

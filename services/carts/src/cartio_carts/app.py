@@ -15,7 +15,7 @@ from .handlers import CART_ROUTING_KEYS, EVENT_ROUTING_KEYS, Handlers
 from .service import CartService
 from .settings import Settings
 from .tables import metadata
-from .tasks import Periodic, abandon_idle, purge_stores
+from .tasks import abandon_idle, purge_stores
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,22 +37,9 @@ def create_app(settings: Settings) -> FastAPI:
         handlers.event_handlers(),
     )
 
-    periodic = [
-        Periodic("abandon-idle-carts", settings.abandon_check_interval, lambda: abandon_idle(service)),
-        Periodic("purge-uninstalled-stores", settings.purge_check_interval, lambda: purge_stores(service)),
-    ]
-
-    async def start_periodic() -> None:
-        for task in periodic:
-            await task.start()
-
-    async def stop_periodic() -> None:
-        for task in periodic:
-            await task.stop()
-        await clients.close()
-
-    runtime.on_start(start_periodic)
-    runtime.on_stop(stop_periodic)
+    runtime.every("abandon-idle-carts", settings.abandon_check_interval, lambda: abandon_idle(service))
+    runtime.every("purge-uninstalled-stores", settings.purge_check_interval, lambda: purge_stores(service))
+    runtime.on_stop(clients.close)
 
     app = runtime.create_app("cartio-carts")
     app.state.settings = settings

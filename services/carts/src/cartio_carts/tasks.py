@@ -5,9 +5,6 @@ Safe with several replicas: rows are taken `FOR UPDATE SKIP LOCKED`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -86,30 +83,3 @@ async def purge_stores(service: CartService, at: datetime | None = None) -> list
             pending_sessions.delete().where(pending_sessions.c.seen_at < at - service.settings.pending_session_ttl)
         )
     return purged
-
-
-class Periodic:
-    """Runs `work` every `interval` seconds until stopped; a failing pass is logged, not fatal."""
-
-    def __init__(self, name: str, interval: float, work: Callable[[], Awaitable[object]]) -> None:
-        self.name = name
-        self.interval = interval
-        self.work = work
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self.name)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.work()
-            except Exception as exc:
-                log.warning("periodic task failed", task=self.name, error=str(exc))
-            await asyncio.sleep(self.interval)

@@ -21,7 +21,7 @@ from cartio_gateway.errors import (
     validation_error_handler,
 )
 from cartio_gateway.live import LIVE_TYPES, LiveHub, store_live_event
-from cartio_gateway.maintenance import Maintenance
+from cartio_gateway.maintenance import maintain
 from cartio_gateway.settings import Settings
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import TokenCipher
@@ -40,16 +40,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         templates=Jinja2Templates(directory=str(TEMPLATES)),
         hub=hub,
     )
-    maintenance = Maintenance(runtime.db, settings)
 
     events = runtime.topology.events_exchange
     runtime.consume("live", [(events, rk) for rk in LIVE_TYPES], {rk: store_live_event for rk in LIVE_TYPES})
     runtime.on_start(gw.start)
     runtime.on_start(hub.start)
-    runtime.on_start(maintenance.start)
     runtime.on_stop(gw.stop)
     runtime.on_stop(hub.stop)
-    runtime.on_stop(maintenance.stop)
+    runtime.every("gateway-maintenance", settings.maintenance_interval, lambda: maintain(runtime.db, settings))
 
     app = runtime.create_app("Cartio gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.gateway = gw

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,10 +13,6 @@ from cartio_platform.db import SessionMaker
 from cartio_platform.logging import get_logger
 
 log = get_logger(__name__)
-
-# Inbox ids and published outbox rows are kept this long (redeliveries come within minutes, not days).
-MESSAGE_RETENTION = timedelta(days=7)
-
 
 @dataclass
 class PassResult:
@@ -75,35 +69,12 @@ async def run_pass(db: SessionMaker, settings: Settings) -> PassResult:
         result.jtis = int(r.rowcount or 0)  # type: ignore[attr-defined]
         r = await session.execute(sa.delete(t.sessions).where(t.sessions.c.expires_at < now))
         result.sessions = int(r.rowcount or 0)  # type: ignore[attr-defined]
-        await session.execute(sa.delete(t.inbox).where(t.inbox.c.handled_at < now - MESSAGE_RETENTION))
-        await session.execute(
-            sa.delete(t.outbox).where(t.outbox.c.published_at < now - MESSAGE_RETENTION)
-        )
     return result
 
 
-class Maintenance:
-    def __init__(self, db: SessionMaker, settings: Settings) -> None:
-        self.db = db
-        self.settings = settings
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="gateway-maintenance")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                result = await run_pass(self.db, self.settings)
-                if result.purged_stores or result.live_events:
-                    log.info("maintenance pass", purged=result.purged_stores, live_events=result.live_events,
-                             jtis=result.jtis, sessions=result.sessions)
-            except Exception as exc:
-                log.warning("maintenance pass failed", error=str(exc))
-            await asyncio.sleep(self.settings.maintenance_interval)
+async def maintain(db: SessionMaker, settings: Settings) -> None:
+    """One housekeeping pass, logged when it removed anything."""
+    result = await run_pass(db, settings)
+    if result.purged_stores or result.live_events:
+        log.info("maintenance pass", purged=result.purged_stores, live_events=result.live_events,
+                 jtis=result.jtis, sessions=result.sessions)
