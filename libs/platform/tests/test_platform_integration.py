@@ -285,3 +285,29 @@ async def test_readyz_reports_database_and_broker(broker: Broker, db: Any) -> No
         assert down.status_code == 503
         assert down.json()["checks"]["broker"].startswith("failing")
         assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_old_inbox_ids_and_published_events_are_pruned_but_pending_ones_kept(db: Any) -> None:
+    from datetime import timedelta
+
+    from cartio_platform.periodic import prune_messages
+
+    old, recent, pending = event(), event(), event()
+    async with db() as s, s.begin():
+        for env in (old, recent, pending):
+            await add_to_outbox(s, OUTBOX, env, exchange="x")
+            await s.execute(INBOX.insert().values(consumer="c", message_id=env.message_id, store_hash="s1",
+                                                  message_type=env.type))
+        long_ago = datetime.now(UTC) - timedelta(days=30)
+        await s.execute(sa.update(INBOX).where(INBOX.c.message_id == old.message_id).values(handled_at=long_ago))
+        await s.execute(sa.update(OUTBOX).where(OUTBOX.c.message_id == old.message_id).values(published_at=long_ago))
+        await s.execute(sa.update(OUTBOX).where(OUTBOX.c.message_id == recent.message_id)
+                        .values(published_at=datetime.now(UTC)))
+        await s.execute(sa.update(OUTBOX).where(OUTBOX.c.message_id == pending.message_id)
+                        .values(created_at=long_ago))
+    assert await prune_messages(db, INBOX, OUTBOX, timedelta(days=7)) == (1, 1)
+    async with db() as s:
+        left = set((await s.scalars(sa.select(OUTBOX.c.message_id))).all())
+        seen = set((await s.scalars(sa.select(INBOX.c.message_id))).all())
+    assert left == {recent.message_id, pending.message_id}  # an unpublished event is never dropped
+    assert seen == {recent.message_id, pending.message_id}
