@@ -8,6 +8,8 @@ import hmac
 from cryptography.fernet import Fernet, InvalidToken
 
 WEBHOOK_SECRET_HEADER = "X-Cartio-Secret"
+# For local runs and tests only; a deployment sets CARTIO_ENCRYPTION_KEY (see docs/deploy-bigcommerce.md).
+DEV_ENCRYPTION_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
 
 
 def webhook_secret(key: str, store_hash: str) -> str:

@@ -6,11 +6,8 @@ from datetime import timedelta
 
 from pydantic import Field, SecretStr
 
+from cartio_platform.security import DEV_ENCRYPTION_KEY
 from cartio_platform.settings import ServiceSettings
-
-# DEV ONLY. A fixed Fernet key so that `make run` works out of the box; the gateway's default is the same
-# key, since carts decrypts the store tokens the gateway encrypts. Set CARTIO_ENCRYPTION_KEY in production.
-DEV_ENCRYPTION_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
 
 
 class Settings(ServiceSettings):
@@ -28,7 +25,7 @@ class Settings(ServiceSettings):
     bc_timeout: float = Field(default=10.0, gt=0)
     bc_max_retries: int = Field(default=2, ge=0, le=10)
 
-    # Fernet key under which the gateway encrypts store access tokens (dev default above: dev only).
+    # Fernet key under which the gateway encrypts store access tokens (the default is for local runs only).
     encryption_key: SecretStr = SecretStr(DEV_ENCRYPTION_KEY)
 
     # A cart with no change for this long is abandoned (BigCommerce's own hook says so after 1 h as well).

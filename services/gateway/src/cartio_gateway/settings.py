@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
+from cartio_platform.security import DEV_ENCRYPTION_KEY
 from cartio_platform.settings import ServiceSettings
 
 # The scopes the app asks for in the Developer Portal (and the simulator grants). See bigcommerce-api.md §3.
@@ -18,10 +19,6 @@ REQUIRED_SCOPES = [
     "store_v2_information_read_only",
 ]
 
-# DEVELOPMENT ONLY: a fixed Fernet key so that `make run` works without setup. A real deployment sets
-# CARTIO_ENCRYPTION_KEY to a key of its own (`python -c "from cryptography.fernet import Fernet;
-# print(Fernet.generate_key().decode())"`), the same one for the gateway and carts.
-DEV_ENCRYPTION_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
 
 
 class Settings(ServiceSettings):
