@@ -45,7 +45,11 @@ class System:
     namespace: str
     databases: TempDatabases
     name: str = "e2e"
+    # Environment of every process (after the defaults), and of one process only (after that).
     extra_env: dict[str, str] = field(default_factory=dict)
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    webhook_key: str = WEBHOOK_KEY
+    service_token: str = SERVICE_TOKEN
     processes: dict[str, Process] = field(default_factory=dict)
     db_urls: dict[str, str] = field(default_factory=dict)
     clients: list[httpx.AsyncClient] = field(default_factory=list)
@@ -64,15 +68,12 @@ class System:
         ingest = f"http://127.0.0.1:{ports['ingest']}"
         for service in ("carts", "gateway"):
             self.db_urls[service] = await self.databases.create(f"{self.name}_{service}")
-        await asyncio.gather(
-            *(asyncio.to_thread(migrate, f"cartio_{s}", url) for s, url in self.db_urls.items())
-        )
         common = {
             "CARTIO_NAMESPACE": self.namespace,
             "CARTIO_AMQP_URL": self.infra.amqp_url,
             "CARTIO_LOG_JSON": "true",
-            "CARTIO_SERVICE_TOKEN": SERVICE_TOKEN,
-            "CARTIO_WEBHOOK_KEY": WEBHOOK_KEY,
+            "CARTIO_SERVICE_TOKEN": self.service_token,
+            "CARTIO_WEBHOOK_KEY": self.webhook_key,
             "CARTIO_BC_API_URL": sim,
             "CARTIO_BC_LOGIN_URL": sim,
             "CARTIO_PUBLIC_GATEWAY_URL": gateway,
@@ -96,20 +97,44 @@ class System:
         for name, port in ports.items():
             if name == "smtp":
                 continue
-            env = {**common, "CARTIO_PORT": str(port)}
+            env = {**common, **self.process_env.get(name, {}), "CARTIO_PORT": str(port)}
             if name in self.db_urls:
                 env["CARTIO_DATABASE_URL"] = self.db_urls[name]
             self.processes[name] = Process(
                 name=f"{self.name}-{name}", module=f"cartio_{name}", port=port, env=env, log_dir=LOG_DIR
             )
-        for process in self.processes.values():
+        # The processes without a database start while the databases are migrated: Python's start-up dominates.
+        for name, process in self.processes.items():
+            if name not in self.db_urls:
+                process.start()
+        await asyncio.gather(
+            *(asyncio.to_thread(migrate, f"cartio_{s}", url) for s, url in self.db_urls.items())
+        )
+        for name in self.db_urls:
+            self.processes[name].start()
+        await asyncio.gather(*(self._ready(name) for name in self.processes))
+
+    async def _ready(self, name: str) -> None:
+        await self.processes[name].wait_ready("/_sim/store" if name == "simulator" else "/readyz")
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process (SIGTERM, then SIGKILL); `start_process` brings it back on the same port."""
+        self.processes[name].stop()
+
+    async def start_process(self, name: str) -> None:
+        """Start a stopped process again, with the same settings and port, and wait until it is ready."""
+        process = self.processes[name]
+        if process.proc is None or process.proc.poll() is not None:
             process.start()
-        await self.processes["simulator"].wait_ready("/_sim/store")
-        await asyncio.gather(*(p.wait_ready() for n, p in self.processes.items() if n != "simulator"))
+        await self._ready(name)
 
     async def stop(self) -> None:
         for client in self.clients:
             await client.aclose()
+        # Ask every process to stop at once (each shuts down gracefully), then wait for each.
+        for process in self.processes.values():
+            if process.proc is not None and process.proc.poll() is None:
+                process.proc.terminate()
         for process in self.processes.values():
             process.stop()
 
@@ -197,11 +222,23 @@ class System:
     async def post_webhook(self, store: str, payload: dict[str, Any], secret: str | None = "derive") -> httpx.Response:
         headers = {}
         if secret == "derive":
-            headers["X-Cartio-Secret"] = webhook_secret(WEBHOOK_KEY, store)
+            headers["X-Cartio-Secret"] = webhook_secret(self.webhook_key, store)
         elif secret is not None:
             headers["X-Cartio-Secret"] = secret
         async with httpx.AsyncClient(base_url=self.url("ingest"), timeout=30) as client:
             return await client.post("/webhooks/bigcommerce", json=payload, headers=headers)
+
+    async def beacon(self, store: str, cart_id: str, session_id: str, *, ip: str | None = None,
+                     user_agent: str | None = None) -> httpx.Response:
+        """What the storefront script sends to ingest on a page view (from behind a trusted proxy when `ip`)."""
+        headers = {}
+        if ip is not None:
+            headers["X-Forwarded-For"] = ip
+        if user_agent is not None:
+            headers["User-Agent"] = user_agent
+        body = {"store_hash": store, "cart_id": cart_id, "session_id": session_id}
+        async with httpx.AsyncClient(base_url=self.url("ingest"), timeout=30) as client:
+            return await client.post("/storefront/events", json=body, headers=headers)
 
     async def wait_for_cart(self, merchant: Merchant, cart_id: str, predicate: Any = None,
                             timeout: float = 10.0) -> dict[str, Any]:

@@ -297,7 +297,7 @@ async def test_the_shopper_and_the_merchant_editing_at_once_lose_nothing(world: 
     p1, p2 = simple_products(await world.products(store), 2)
     cart = await world.shopper_cart(store, [{"product_id": p1["id"], "quantity": 1},
                                             {"product_id": p2["id"], "quantity": 1}])
-    await world.bridge.publish_webhook(hook_body(store.hash, "store/cart/created", cart["id"]))
+    await world.webhook(hook_body(store.hash, "store/cart/created", cart["id"]))
     stored = await world.wait_cart(store, cart["id"])
     line1 = next(i for i in stored["items"] if i["product_id"] == p1["id"])
     line2 = next(i for i in stored["items"] if i["product_id"] == p2["id"])

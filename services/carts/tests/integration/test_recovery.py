@@ -28,7 +28,7 @@ from .test_webhooks import simple_products
 
 @pytest.fixture
 async def service(world: World) -> AsyncIterator[CartService]:
-    settings = Settings(database_url=world.database_url, bc_api_url=world.bridge.sim_url, namespace=world.namespace,
+    settings = Settings(database_url=world.database_url, bc_api_url=world.sim_url, namespace=world.namespace,
                         bc_max_retries=0, abandon_after=timedelta(minutes=30))
     engine = make_engine(settings.database_url)
     db = make_sessionmaker(engine)

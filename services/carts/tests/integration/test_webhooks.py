@@ -96,10 +96,10 @@ async def test_the_same_webhook_three_times_makes_one_cart_and_one_event(world: 
     before = await world.consumed("webhooks")
     body = hook_body(store.hash, "store/cart/created", cart["id"])
     for _ in range(3):  # BigCommerce re-sends: ingest derives the same message id
-        await world.bridge.publish_webhook(body)
+        await world.webhook(body)
     # and two more thin "updated" webhooks for the same state, with other ids
     for _ in range(2):
-        await world.bridge.publish_webhook(hook_body(store.hash, "store/cart/updated", cart["id"]))
+        await world.webhook(hook_body(store.hash, "store/cart/updated", cart["id"]))
     await wait_until(lambda: _at_least(world, "webhooks", before + 5), what="webhooks consumed")
     listed = (await world.carts.get(f"/internal/stores/{store.hash}/carts")).json()["items"]
     assert [c["id"] for c in listed] == [cart["id"]]
@@ -123,7 +123,7 @@ async def test_a_stale_update_after_a_newer_one_changes_nothing(world: World) ->
     events_before = len(world.events.of(store.hash, cart_id=cart["id"]))
     consumed = await world.consumed("webhooks")
     # a late webhook from before the change (another delivery: new id) arrives now
-    await world.bridge.publish_webhook(
+    await world.webhook(
         hook_body(store.hash, "store/cart/created", cart["id"], created_at=int(time.time()) - 60))
     await wait_until(lambda: _at_least(world, "webhooks", consumed + 1), what="late webhook consumed")
     after = (await world.cart(store, cart["id"])).json()
@@ -145,8 +145,8 @@ async def test_a_deleted_cart_stays_deleted(world: World) -> None:
     assert deleted["deleted_reason"] in ("shopper", "unknown")
     await wait_until(lambda: world.events.of(store.hash, "cart.deleted", cart["id"]), what="cart.deleted")
     consumed = await world.consumed("webhooks")
-    await world.bridge.publish_webhook(hook_body(store.hash, "store/cart/updated", cart["id"]))
-    await world.bridge.publish_webhook(hook_body(store.hash, "store/cart/abandoned", cart["id"], token="x"))
+    await world.webhook(hook_body(store.hash, "store/cart/updated", cart["id"]))
+    await world.webhook(hook_body(store.hash, "store/cart/abandoned", cart["id"], token="x"))
     await wait_until(lambda: _at_least(world, "webhooks", consumed + 2), what="late webhooks consumed")
     assert (await world.cart(store, cart["id"])).json()["status"] == "deleted"
     assert len(world.events.of(store.hash, "cart.deleted", cart["id"])) == 1
@@ -159,10 +159,10 @@ async def test_a_beacon_before_its_cart_is_applied_when_the_cart_arrives(world: 
     products = simple_products(await world.products(store), 1)
     cart = await world.shopper_cart(store, [{"product_id": products[0]["id"], "quantity": 1}])
     consumed = await world.consumed("events")
-    await world.bridge.publish_beacon(store.hash, cart["id"], "sess-123", "8.8.8.8", CHROME)
+    await world.beacon(store, cart["id"], "sess-123", "8.8.8.8", CHROME)
     await wait_until(lambda: _at_least(world, "events", consumed + 1), what="beacon consumed")
     assert (await world.cart(store, cart["id"])).status_code == 404  # not known yet, beacon kept
-    await world.bridge.publish_webhook(hook_body(store.hash, "store/cart/created", cart["id"]))
+    await world.webhook(hook_body(store.hash, "store/cart/created", cart["id"]))
     full = await world.wait_cart(store, cart["id"])
     assert full["customer"]["session_id"] == "sess-123"
     assert full["customer"]["ip"] == "8.8.8.8"
@@ -199,7 +199,7 @@ async def test_abandoned_then_checkout_converts_and_places_the_order_once(world:
     await wait_until(lambda: world.events.of(store.hash, "cart.converted", cart["id"]), what="cart.converted")
     # later order updates (status changes) never publish it again
     consumed = await world.consumed("webhooks")
-    await world.bridge.publish_webhook({"scope": "store/order/updated", "store_id": "1",
+    await world.webhook({"scope": "store/order/updated", "store_id": "1",
                                         "producer": f"stores/{store.hash}", "data": {"type": "order", "id": order_id},
                                         "hash": uuid.uuid4().hex, "created_at": int(time.time())})
     await wait_until(lambda: _at_least(world, "webhooks", consumed + 1), what="order update consumed")
@@ -208,7 +208,7 @@ async def test_abandoned_then_checkout_converts_and_places_the_order_once(world:
 
 async def test_webhooks_for_a_store_not_installed_are_dropped(world: World) -> None:
     consumed = await world.consumed("webhooks")
-    await world.bridge.publish_webhook(hook_body("nosuchstore", "store/cart/created", str(uuid.uuid4())))
+    await world.webhook(hook_body("nosuchstore", "store/cart/created", str(uuid.uuid4())))
     await wait_until(lambda: _at_least(world, "webhooks", consumed + 1), what="webhook consumed")
     listed = await world.carts.get("/internal/stores/nosuchstore/carts")
     assert listed.json() == {"items": [], "next_cursor": None}

@@ -20,7 +20,6 @@ CLIENT_ID = "cartio-dev-client"
 CLIENT_SECRET = "cartio-dev-secret"
 WEBHOOK_KEY = "gw-test-webhook-key"
 DEV_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
-INGEST = "http://127.0.0.1:8001"
 # The development client secret is short; PyJWT warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 EXPECTED_SCRIPT = {
@@ -41,11 +40,11 @@ async def test_install_registers_hooks_and_script_then_launch_opens_a_session(gw
     hooks = await gw.hooks(store)
     assert sorted(h["scope"] for h in hooks) == ["store/cart/*", "store/order/*"]
     for hook in hooks:
-        assert hook["destination"] == f"{INGEST}/webhooks/bigcommerce"
+        assert hook["destination"] == f"{gw.ingest_url}/webhooks/bigcommerce"
         assert hook["headers"] == {"X-Cartio-Secret": webhook_secret(WEBHOOK_KEY, store)}
         assert hook["is_active"] is True
     [script] = await gw.scripts(store)
-    assert script["src"] == f"{INGEST}/storefront/cartio.js?store={store}"
+    assert script["src"] == f"{gw.ingest_url}/storefront/cartio.js?store={store}"
     assert {k: script[k] for k in EXPECTED_SCRIPT} == EXPECTED_SCRIPT
 
     installed = await gw.store_event("store.installed", store)
