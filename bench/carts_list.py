@@ -21,8 +21,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+import aio_pika
 import httpx
 import sqlalchemy as sa
 from sqlalchemy import make_url
@@ -32,7 +32,7 @@ from cartio_carts import domain
 from cartio_carts.api import listing_query
 from cartio_platform.db import drop_database, ensure_database
 from cartio_platform.migrate import upgrade_async
-from cartio_platform.testing import free_port
+from cartio_platform.testing import delete_namespace, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = "benchstore"
@@ -77,15 +77,44 @@ def server_url() -> str:
             or "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
-async def fill(engine: AsyncEngine, count: int) -> float:
+def amqp_url() -> str:
+    return os.environ.get("CARTIO_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
+
+
+async def drop_namespace(url: str, namespace: str) -> None:
+    """The namespace's queues and exchanges, `<ns>.unrouted` included (delete_namespace leaves that one)."""
+    await delete_namespace(url, namespace)
+    connection = await aio_pika.connect(url)
+    try:
+        await (await connection.channel()).exchange_delete(f"{namespace}.unrouted")
+    finally:
+        await connection.close()
+
+
+# The abandonment sweep would otherwise mark the ~430,000 generated active carts older than an hour abandoned,
+# one transaction each, while the requests are measured: the benchmark store stays as it was filled.
+QUIET_CARTS_ENV = {"CARTIO_ABANDON_AFTER": "P3650D", "CARTIO_ABANDON_CHECK_INTERVAL": "86400"}
+
+KINDS: list[tuple[str, dict[str, str]]] = [
+    ("scrolling from the top", {}),
+    ("first page, status=active", {"status": "active"}),
+    ("status=abandoned & user_type=customer", {"status": "abandoned", "user_type": "customer"}),
+    ("deep cursor page (~900,000th cart)", {}),  # the cursor is added by measure()
+    ("q=shopper12345 (email)", {"q": "shopper12345"}),
+    ("min_total=400", {"min_total": "400"}),
+]
+
+
+async def fill(engine: AsyncEngine, count: int, store: str = STORE, other: str = OTHER) -> float:
+    """`count` carts of `store` and a tenth as many of `other`, then indexes and VACUUM ANALYZE; seconds taken."""
     started = time.perf_counter()
     async with engine.begin() as conn:
         # Built in one go, then indexed: what a long-lived table looks like, reached in minutes, not hours.
         for name in ("carts_recent", "carts_status_recent", "carts_user_type_recent", "carts_search_trgm",
                      "carts_active_idle"):
             await conn.execute(sa.text(f"DROP INDEX {name}"))
-        await conn.execute(sa.text(FILL), {"store": STORE, "count": count})
-        await conn.execute(sa.text(FILL), {"store": OTHER, "count": max(1, count // 10)})
+        await conn.execute(sa.text(FILL), {"store": store, "count": count})
+        await conn.execute(sa.text(FILL), {"store": other, "count": max(1, count // 10)})
     async with engine.begin() as conn:
         await conn.execute(sa.text("SET maintenance_work_mem = '256MB'"))
         await conn.execute(sa.text("CREATE INDEX carts_recent ON carts (store_hash, updated_at DESC, cart_id DESC)"))
@@ -100,6 +129,17 @@ async def fill(engine: AsyncEngine, count: int) -> float:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(sa.text("VACUUM ANALYZE carts"))
     return time.perf_counter() - started
+
+
+async def describe(engine: AsyncEngine, store: str, count: int) -> tuple[int, str, str]:
+    """Rows in carts, the table's size with indexes, and the cursor of the store's cart at 90 % depth."""
+    async with engine.connect() as conn:
+        total = (await conn.execute(sa.text("SELECT count(*) FROM carts"))).scalar_one()
+        size = (await conn.execute(sa.text("SELECT pg_size_pretty(pg_total_relation_size('carts'))"))).scalar_one()
+        deep = (await conn.execute(sa.text(
+            "SELECT updated_at, cart_id FROM carts WHERE store_hash = :s ORDER BY updated_at DESC, cart_id DESC "
+            "OFFSET :o LIMIT 1"), {"s": store, "o": int(count * 0.9)})).one()
+    return total, size, domain.encode_cursor(deep[0], deep[1])
 
 
 async def explain(engine: AsyncEngine, label: str, query: domain.ListQuery) -> tuple[str, str]:
@@ -119,41 +159,71 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def measure(url: str, requests: int, deep_cursor: str) -> dict[str, list[float]]:
-    kinds: list[tuple[str, dict[str, Any]]] = [
-        ("scrolling from the top", {}),
-        ("first page, status=active", {"status": "active"}),
-        ("status=abandoned & user_type=customer", {"status": "abandoned", "user_type": "customer"}),
-        ("deep cursor page (~900,000th cart)", {"cursor": deep_cursor}),
-        ("q=shopper12345 (email)", {"q": "shopper12345"}),
-        ("min_total=400", {"min_total": "400"}),
-    ]
-    timings: dict[str, list[float]] = {name: [] for name, _ in kinds}
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-        for _ in range(5):  # warm-up
-            await client.get(f"/internal/stores/{STORE}/carts")
-        cursor: str | None = None
-        for n in range(requests):
-            name, params = kinds[n % len(kinds)]
-            if name == "scrolling from the top" and cursor:
-                params = {"cursor": cursor}  # walking pages from the top, as a merchant scrolling would
-            started = time.perf_counter()
-            response = await client.get(f"/internal/stores/{STORE}/carts", params={"limit": 50, **params})
-            timings[name].append((time.perf_counter() - started) * 1000)
-            response.raise_for_status()
-            body = response.json()
-            if name == "scrolling from the top":
-                cursor = body["next_cursor"]
-            assert body["items"] or name.startswith("q=") or name.startswith("min_total"), (name, body)
+async def measure(client: httpx.AsyncClient, path: str, requests: int, deep_cursor: str) -> dict[str, list[float]]:
+    """Milliseconds of `requests` sequential listing requests (`path` on `client`), KINDS in turn."""
+    timings: dict[str, list[float]] = {name: [] for name, _ in KINDS}
+    for _ in range(5):  # warm-up
+        (await client.get(path)).raise_for_status()
+    cursor: str | None = None
+    for n in range(requests):
+        name, params = KINDS[n % len(KINDS)]
+        if name == "scrolling from the top" and cursor:
+            params = {"cursor": cursor}  # walking pages from the top, as a merchant scrolling would
+        elif name.startswith("deep cursor"):
+            params = {"cursor": deep_cursor}
+        started = time.perf_counter()
+        response = await client.get(path, params={"limit": "50", **params})
+        timings[name].append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        body = response.json()
+        if name == "scrolling from the top":
+            cursor = body["next_cursor"]
+        assert body["items"] or name.startswith("q=") or name.startswith("min_total"), (name, body)
     return timings
+
+
+def write_section(path: Path, script: str, report: str) -> None:
+    """Put `report` between the markers of `script` in the markdown file `path` (appended the first time).
+
+    What lies outside the markers (the introduction, notes on the figures) is kept as it is.
+    """
+    begin, end = f"<!-- begin {script} (generated) -->", f"<!-- end {script} -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{report.strip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
+    print(f"\nwritten to {path}")
+
+
+def machine(load: float) -> str:
+    """The host, with the 1-minute load average `load` read as the measuring began (other work skews figures)."""
+    return (f"{os.cpu_count()} cores, PostgreSQL, RabbitMQ and the services on one host, load average {load:.1f} "
+            "as the measuring began")
+
+
+def table(timings: dict[str, list[float]], *, total: str | None = "**all**") -> list[str]:
+    """A markdown table of p50/p95/max per kind of request, and over all of them unless `total` is None."""
+    def row(name: str, values: list[float], p95: str = "{:.1f}") -> str:
+        return (f"| {name} | {len(values)} | {statistics.median(values):.1f} | {p95.format(pct(values, 95))} | "
+                f"{max(values):.1f} |")
+
+    lines = ["| request | n | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|"]
+    lines += [row(name, values) for name, values in timings.items()]
+    if total is not None:
+        lines.append(row(total, [t for values in timings.values() for t in values], "**{:.1f}**"))
+    return lines
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--carts", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--output", type=Path, default=None, help="write the report (markdown) there too")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="also write the report into this markdown file (its own section, between markers)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
@@ -162,18 +232,13 @@ async def main() -> None:
     await ensure_database(url)
     engine = create_async_engine(url)
     process: subprocess.Popen[bytes] | None = None
+    namespace = f"bench{uuid.uuid4().hex[:6]}"
     try:
         await upgrade_async(url, ROOT / "services" / "carts" / "migrations")
         print(f"filling {args.carts:,} carts of one store (+{args.carts // 10:,} of another) ...", flush=True)
         fill_seconds = await fill(engine, args.carts)
-        async with engine.connect() as conn:
-            total = (await conn.execute(sa.text("SELECT count(*) FROM carts"))).scalar_one()
-            size = (await conn.execute(sa.text("SELECT pg_size_pretty(pg_total_relation_size('carts'))"))).scalar_one()
-            deep = (await conn.execute(sa.text(
-                "SELECT updated_at, cart_id FROM carts WHERE store_hash = :s ORDER BY updated_at DESC, cart_id DESC "
-                "OFFSET :o LIMIT 1"), {"s": STORE, "o": int(args.carts * 0.9)})).one()
+        total, size, deep_cursor = await describe(engine, STORE, args.carts)
         print(f"filled and indexed in {fill_seconds:.0f} s: {total:,} rows, table with indexes {size}")
-        deep_cursor = domain.encode_cursor(deep[0], deep[1])
 
         plans = [
             await explain(engine, "first page", domain.parse_list_query(limit="50")),
@@ -187,9 +252,8 @@ async def main() -> None:
 
         port = free_port()
         env = {**os.environ, "CARTIO_DATABASE_URL": url, "CARTIO_PORT": str(port), "CARTIO_SERVICE_TOKEN": TOKEN,
-               "CARTIO_NAMESPACE": f"bench{uuid.uuid4().hex[:6]}", "CARTIO_LOG_LEVEL": "WARNING"}
-        if os.environ.get("CARTIO_TEST_AMQP_URL"):
-            env["CARTIO_AMQP_URL"] = os.environ["CARTIO_TEST_AMQP_URL"]
+               "CARTIO_NAMESPACE": namespace, "CARTIO_AMQP_URL": amqp_url(), "CARTIO_LOG_LEVEL": "WARNING",
+               **QUIET_CARTS_ENV}
         process = subprocess.Popen([sys.executable, "-m", "cartio_carts", "serve"], env=env,  # noqa: ASYNC220
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
@@ -201,39 +265,35 @@ async def main() -> None:
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.1)
-        timings = await measure(base, args.requests, deep_cursor)
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
+                                     timeout=30) as client:
+            load = os.getloadavg()[0]
+            timings = await measure(client, f"/internal/stores/{STORE}/carts", args.requests, deep_cursor)
     finally:
         if process is not None:
             process.terminate()
             process.wait(timeout=10)
+            await drop_namespace(amqp_url(), namespace)
         await engine.dispose()
         if not args.keep:
             await drop_database(url)
 
-    every = [t for values in timings.values() for t in values]
     lines = [
         "## carts: `GET /internal/stores/{store}/carts` with a million carts",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} with `bench/carts_list.py` on this machine (2 cores, PostgreSQL "
-        f"and carts on one host): {args.carts:,} carts in the benchmark store and {args.carts // 10:,} in another "
+        f"Measured {datetime.now(UTC):%Y-%m-%d} with `bench/carts_list.py` on this machine ({machine(load)}): "
+        f"{args.carts:,} carts in the benchmark store and {args.carts // 10:,} in another "
         f"({total:,} rows, table and indexes {size}); {args.requests} sequential requests over HTTP, limit 50.",
         "",
-        "| request | n | p50 ms | p95 ms | max ms |",
-        "|---|---|---|---|---|",
+        *table(timings),
     ]
-    for name, values in timings.items():
-        lines.append(f"| {name} | {len(values)} | {statistics.median(values):.1f} | {pct(values, 95):.1f} | "
-                     f"{max(values):.1f} |")
-    lines.append(f"| **all** | {len(every)} | {statistics.median(every):.1f} | **{pct(every, 95):.1f}** | "
-                 f"{max(every):.1f} |")
     lines += ["", "Query plans (`EXPLAIN (ANALYZE, BUFFERS)` of the listing query, warm cache):", ""]
     for label, plan in plans:
         lines += [f"{label}:", "", "```", plan, "```", ""]
     report = "\n".join(lines)
     print("\n" + report)
     if args.output:
-        args.output.write_text(report + "\n")
-        print(f"\nwritten to {args.output}")
+        write_section(args.output, "bench/carts_list.py", report)
 
 
 if __name__ == "__main__":
