@@ -86,25 +86,28 @@ def namespace(run_id: str, infra: Infra) -> Iterator[str]:
 
 
 async def delete_namespace(amqp_url: str, ns: str) -> None:
-    queues = _list_queues(ns)
+    """Delete every queue and exchange whose name starts with `ns.` (sub-namespaces included)."""
+    queues, exchanges = _list_names("list_queues", ns), _list_names("list_exchanges", ns)
     connection = await aio_pika.connect(amqp_url)
     try:
-        channel = await connection.channel()
-        for q in queues:
+        for name in queues:
+            channel = await connection.channel()  # a failed delete closes its channel
             with contextlib.suppress(Exception):
-                await channel.queue_delete(q)
-        for ex in (f"{ns}.webhooks", f"{ns}.events"):
+                await channel.queue_delete(name)
+        for name in exchanges:
+            channel = await connection.channel()
             with contextlib.suppress(Exception):
-                await channel.exchange_delete(ex)
+                await channel.exchange_delete(name)
     finally:
         await connection.close()
 
 
-def _list_queues(ns: str) -> list[str]:
+def _list_names(command: str, ns: str) -> list[str]:
+    """Names of the broker's queues or exchanges under `ns` (rabbitmqctl, where the broker is local)."""
     ctl = shutil.which("rabbitmqctl")
     if not ctl:
-        return []
-    out = subprocess.run([ctl, "list_queues", "-q", "name"], capture_output=True, text=True, timeout=60, check=False)
+        return [f"{ns}.webhooks", f"{ns}.events", f"{ns}.unrouted"] if command == "list_exchanges" else []
+    out = subprocess.run([ctl, command, "-q", "name"], capture_output=True, text=True, timeout=60, check=False)
     return [line.strip() for line in out.stdout.splitlines() if line.strip().startswith(ns + ".")]
 
 
