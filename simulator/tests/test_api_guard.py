@@ -79,3 +79,17 @@ async def test_missing_scope_is_403(h):
     token = (await h.client.post("/_sim/api_token", json={"scope": "store_v2_orders"})).json()["access_token"]
     response = await h.client.get(h.v3("/catalog/products"), headers={"X-Auth-Token": token})
     assert response.status_code == 403
+
+
+async def test_lost_response_fault_carries_the_request_out_but_answers_504(h):  # type: ignore[no-untyped-def]
+    await h.client.post("/_sim/faults", json={"api_lost_response_rate": 1, "api_fault_paths": ["/v3/carts"]})
+    lost = await h.client.post(h.v3("/carts"), headers=h.headers,
+                               json={"line_items": [{"product_id": 111, "quantity": 1}]})
+    assert lost.status_code == 504
+    made = [c for c in (await h.client.get("/_sim/carts")).json()]
+    assert len(made) == 1  # the store made the cart though nobody heard
+    other = await h.client.get(h.v3("/catalog/products"), headers=h.headers)
+    assert other.status_code == 200  # only the named paths are affected
+    await h.client.post("/_sim/faults", json={})
+    assert (await h.client.post(h.v3("/carts"), headers=h.headers,
+                                json={"line_items": [{"product_id": 111, "quantity": 1}]})).status_code == 201

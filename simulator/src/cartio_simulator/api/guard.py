@@ -85,13 +85,16 @@ def install(app: FastAPI, sim: Simulator) -> None:
         faults = sim.faults
         if faults.api_latency_ms:
             await asyncio.sleep(faults.api_latency_ms / 1000)
-        if faults.api_error(sim.rng):
+        if faults.api_error(sim.rng, path):
             status = sim.rng.choice([500, 503])
             title = "Internal Server Error" if status == 500 else "Service Unavailable"
             return JSONResponse(error_body(path, status, title), status_code=status, headers=headers)
         request.state.store = store
         request.state.token = token
         response = await call_next(request)
+        if faults.lost_response(sim.rng, path):
+            log.info("fault: %s %s was carried out but its answer is lost", request.method, path)
+            return JSONResponse(error_body(path, 504, "Gateway Timeout"), status_code=504)
         response.headers.update(headers)
         return response
 
