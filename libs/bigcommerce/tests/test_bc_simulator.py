@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,9 +30,6 @@ from cartio_bigcommerce import (
     Unauthorized,
     exchange_code,
 )
-
-SIM_APP = Path(__file__).resolve().parents[3] / "simulator" / "src" / "cartio_simulator" / "app.py"
-pytestmark = pytest.mark.skipif(not SIM_APP.exists(), reason="simulator not built yet (cartio_simulator/app.py)")
 
 SIM_URL = "http://sim.test"
 STORE_HASH = "ab12cd"
