@@ -12,11 +12,8 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cartio_bigcommerce import BigCommerceError, InvalidRequest, NotFound, RateLimited, Transient, Unauthorized
 from cartio_platform.logging import get_logger
@@ -241,31 +238,11 @@ async def products(request: Request, store: Store, actions: Act) -> dict[str, An
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error is `{"error": {"code", "message"}}`; bad input is a 4xx, never a 500."""
-
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        if exc.status >= 500:
-            log.warning("request failed", path=request.url.path, status=exc.status, code=exc.code)
-        return JSONResponse(jsonable_encoder(exc.body()), status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors()[:5]:
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "header", "path"))
-            parts.append(f"{where or 'body'}: {err.get('msg')}")
-        return JSONResponse({"error": {"code": "invalid_request", "message": "; ".join(parts)}}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code)
+    """BigCommerce's answers as carts' errors (the platform handles the rest in the same shape)."""
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return JSONResponse({"error": {"code": "store_not_installed",
-                                       "message": "Cartio is not installed in this store"}}, status_code=404)
+        return ApiError(404, "store_not_installed", "Cartio is not installed in this store").response()
 
     @app.exception_handler(BigCommerceError)
     async def bigcommerce_error(request: Request, exc: BigCommerceError) -> JSONResponse:
@@ -281,10 +258,5 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             error = ApiError(502, "bigcommerce_error", f"BigCommerce answered unexpectedly ({exc.status})")
         log.warning("BigCommerce error answered", path=request.url.path, status=error.status, error=str(exc))
-        return JSONResponse(error.body(), status_code=error.status)
+        return error.response()
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", path=request.url.path)
-        return JSONResponse({"error": {"code": "internal", "message": "Something went wrong in carts"}},
-                            status_code=500)

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from cartio_platform.errors import ApiError
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
-        super().__init__(f"{status} {code}: {message}")
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, **self.extra}}
+__all__ = ["ApiError", "CommitThen", "bigcommerce_unavailable", "not_found"]
 
 
 def not_found(message: str = "No such cart in this store") -> ApiError:

@@ -20,8 +20,9 @@ from cartio_gateway import audit
 from cartio_gateway import tables as t
 from cartio_gateway.context import Gateway, gateway
 from cartio_gateway.domain import csrf_ok, is_cart_id, is_item_id, parse_last_event_id, summarize
-from cartio_gateway.errors import ApiError, error_json
+from cartio_gateway.errors import ApiError
 from cartio_gateway.sessions import CurrentSession, find_session, session_from_request
+from cartio_platform.errors import error_response
 from cartio_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -346,7 +347,7 @@ async def live(
             after = await gw.hub.latest_seq(session.store_hash)
         except Exception as exc:
             log.warning("live feed unavailable", error=str(exc))
-            return error_json(503, "unavailable", "The live feed is unavailable; try again shortly.")
+            return error_response(503, "unavailable", "The live feed is unavailable; try again shortly.")
 
     async def still_valid() -> bool:
         return await find_session(gw.db, session.id) is not None

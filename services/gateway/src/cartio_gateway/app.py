@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -14,11 +13,8 @@ from cartio_gateway import tables as t
 from cartio_gateway.context import TEMPLATES, Gateway
 from cartio_gateway.domain import SessionSigner
 from cartio_gateway.errors import (
-    ApiError,
     PageError,
-    api_error_handler,
     http_error_handler,
-    validation_error_handler,
 )
 from cartio_gateway.live import LIVE_TYPES, LiveHub, store_live_event
 from cartio_gateway.maintenance import maintain
@@ -61,8 +57,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                        details=exc.details, session=None)
 
     app.add_exception_handler(PageError, page_error)
-    app.add_exception_handler(ApiError, api_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
 
     frame_ancestors = settings.frame_ancestors

@@ -1,24 +1,14 @@
-"""Errors the routes raise: JSON for `/api`, an HTML page for the browser-facing routes."""
+"""Errors the routes raise: JSON for `/api` (the platform's shape), an HTML page for the browser-facing routes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from fastapi import Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cartio_platform.errors import describe_validation
+from cartio_platform.errors import HTTP_CODES, ApiError, error_response
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
-        super().__init__(message)
+__all__ = ["ApiError", "PageError", "http_error_handler"]
 
 
 class PageError(Exception):
@@ -35,27 +25,9 @@ class PageError(Exception):
         super().__init__(message)
 
 
-def error_json(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
-
-
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 422: "invalid_request", 429: "rate_limited", 503: "unavailable"}
-
-
-async def api_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_json(exc.status, exc.code, exc.message, exc.headers)
-
-
-async def validation_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    return error_json(422, "invalid_request", describe_validation(list(exc.errors())))
-
-
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if request.url.path.startswith("/api"):
-        return error_json(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail),
-                          dict(exc.headers or {}))
+        return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.detail),
+                              exc.headers)
     return Response(str(exc.detail), status_code=exc.status_code, headers=exc.headers, media_type="text/plain")
