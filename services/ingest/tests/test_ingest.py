@@ -188,6 +188,9 @@ async def test_storefront_script_names_the_store_and_beacon_url(client: httpx.As
     assert "https://ingest.cartio.example/storefront/events" in script.text
     assert "/api/storefront/carts" in script.text
     assert (await client.get("/storefront/cartio.js", params={"store": "<script>"})).status_code == 422
+    # Its OpenAPI says what it serves (it said application/json; found by tests/contract/test_api_fuzz.py).
+    declared = (await client.get("/openapi.json")).json()["paths"]["/storefront/cartio.js"]["get"]["responses"]
+    assert list(declared["200"]["content"]) == ["application/javascript"]
 
 
 def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:

@@ -30,30 +30,35 @@ log = get_logger(__name__)
 STORE_HASH = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-class ItemIn(BaseModel):
+class Body(BaseModel):
+    """A request body: unknown fields are refused, and so is NUL in text (PostgreSQL can store no NUL)."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain the NUL character (\\u0000)")
+        return value
+
+
+class ItemIn(Body):
     product_id: int = Field(ge=1)
     variant_id: int | None = Field(default=None, ge=1)
     quantity: int = Field(default=1, ge=1, le=10000)
 
 
-class QuantityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QuantityIn(Body):
     quantity: int = Field(ge=1, le=10000, description="the line's new quantity (remove a line with DELETE)")
 
 
-class SendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SendIn(Body):
     email: str | None = Field(default=None, max_length=254)
     message: str | None = Field(default=None, max_length=2000)
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AddressIn(Body):
     first_name: str | None = Field(default=None, max_length=255)
     last_name: str | None = Field(default=None, max_length=255)
     email: str | None = Field(default=None, max_length=254)
@@ -73,9 +78,7 @@ class AddressIn(BaseModel):
         return value.upper() if value else value
 
 
-class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrderIn(Body):
     billing_address: AddressIn | None = None
     status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
 

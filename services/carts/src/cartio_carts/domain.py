@@ -479,13 +479,18 @@ def parse_list_query(
     text = (q or "").strip()
     if len(text) > 200:
         raise BadParameter("q", "must be at most 200 characters")
+    if "\x00" in text:
+        raise BadParameter("q", "must not contain the NUL character")
     since: datetime | None = None
     if updated_since:
         try:
             since = datetime.fromisoformat(updated_since.strip().replace("Z", "+00:00").replace(" ", "+"))
         except ValueError:
             raise BadParameter("updated_since", "must be an ISO 8601 time, e.g. 2026-03-01T00:00:00Z") from None
-        since = utc(since)
+        try:
+            since = utc(since)
+        except OverflowError:  # at the calendar's very edge, e.g. 9999-12-31T23:59:59-01:00
+            raise BadParameter("updated_since", "must be a time between the years 1 and 9999 in UTC") from None
     minimum: Decimal | None = None
     if min_total:
         try:
@@ -529,7 +534,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         if when.tzinfo is None:
             raise ValueError(at)
         return utc(when), uuid.UUID(cart_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadParameter("cursor", "is not a cursor this API returned") from None
 
 

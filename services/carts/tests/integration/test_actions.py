@@ -377,6 +377,27 @@ async def test_catalog_search_for_the_cart_editor(world: World) -> None:
     assert bad.status_code == 422
 
 
+async def test_text_with_nul_is_refused_with_a_422_and_changes_nothing(world: World) -> None:
+    """PostgreSQL stores no NUL: such text was a 500 (after BigCommerce had been asked) before it was refused."""
+    store = await world.new_store()
+    (p1,) = simple_products(await world.products(store), 1)
+    cart = await known_cart(world, store, [{"product_id": p1["id"], "quantity": 1}], email="nul@buyer.example")
+    sent = await world.carts.post(url(store, f"/{cart['id']}/send"), json={"message": "hi\x00there"})
+    ordered = await world.carts.post(url(store, f"/{cart['id']}/order"), headers={"Idempotency-Key": "nul-1"},
+                                     json={"billing_address": {**ADDRESS, "first_name": "A\x00na"}})
+    for answer, field in ((sent, "message"), (ordered, "billing_address.first_name")):
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "invalid_request"
+        assert field in error["message"]
+        assert "NUL" in error["message"]
+    after = (await world.cart(store, cart["id"])).json()
+    assert after.get("recreated_as") is None
+    assert [t for t in after["timeline"] if t["action"] in ("sent_to_shopper", "order_created")] == []
+    assert await world.sim_orders(store, cart["id"]) == []
+    assert world.events.of(store.hash, "notifier.send_cart") == []
+
+
 async def test_the_api_requires_the_service_token(world: World) -> None:
     store = await world.new_store(hooks=False)
     for token in (None, "wrong"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,8 @@ from cartio_platform.db import make_engine
 from .conftest import World
 
 STORE = "liststore"
+# A well-formed cursor whose time is past year 9999 once in UTC.
+OUT_OF_RANGE_CURSOR = base64.urlsafe_b64encode(f"1|9999-12-31T23:59:59-01:00|{uuid.UUID(int=1)}".encode()).decode()
 OTHER = "otherstore"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -104,6 +107,9 @@ async def test_filters(world: World, listed: list[dict[str, Any]], params: dict[
         ({"limit": "0"}, "limit"), ({"limit": "500"}, "limit"), ({"limit": "x"}, "limit"),
         ({"status": "open"}, "status"), ({"user_type": "bot"}, "user_type"), ({"min_total": "a lot"}, "min_total"),
         ({"updated_since": "last week"}, "updated_since"), ({"cursor": "not-a-cursor"}, "cursor"),
+        # Found by fuzzing the API's neighbourhood (tests/contract): each was a 500.
+        ({"updated_since": "9999-12-31T23:59:59-01:00"}, "updated_since"),
+        ({"cursor": OUT_OF_RANGE_CURSOR}, "cursor"), ({"q": "a\x00b"}, "q"),
     ],
 )
 async def test_malformed_parameters_are_refused(world: World, params: dict[str, str], parameter: str) -> None:

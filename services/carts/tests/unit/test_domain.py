@@ -245,6 +245,11 @@ def test_listing_parameters_are_parsed() -> None:
         ({"cursor": "garbage!"}, "cursor"),
         ({"cursor": "MXxub3R8YQ"}, "cursor"),
         ({"q": "x" * 201}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"updated_since": "9999-12-31T23:59:59-01:00"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:00:00+01:00"}, "updated_since"),
+        ({"cursor": "MXw5OTk5LTEyLTMxVDIzOjU5OjU5LTAxOjAwfDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMQ"},
+         "cursor"),  # a well-formed cursor past the year 9999 in UTC
     ],
 )
 def test_malformed_listing_parameters_are_refused(params: dict[str, str], name: str) -> None:

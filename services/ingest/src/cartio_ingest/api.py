@@ -162,7 +162,9 @@ def _cors(response: Response) -> Response:
     return response
 
 
-@router.get("/storefront/cartio.js")
+@router.get("/storefront/cartio.js", response_class=Response, responses={
+    200: {"description": "The storefront script for this store",
+          "content": {"application/javascript": {"schema": {"type": "string"}}}}})
 async def storefront_script(
     settings: SettingsDep, store: Annotated[str, Query(min_length=1, max_length=32)]
 ) -> Response:
