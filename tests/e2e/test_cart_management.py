@@ -275,3 +275,20 @@ async def test_listing_filters_by_status_user_type_and_text(system: System, stor
     assert (await merchant.get("/api/carts", params={"status": "bogus"})).status_code == 422
     assert (await merchant.get("/api/carts", params={"limit": 0})).status_code == 422
     assert (await merchant.get("/api/carts", params={"cursor": "garbage"})).status_code in (400, 422)
+
+
+async def test_text_the_database_cannot_hold_is_refused_not_a_500(
+    system: System, store: str, merchant: Merchant
+) -> None:
+    made = await cart_in_cartio(system, store, merchant, email="nul@buyer.example")
+    answer = await merchant.send("POST", f"/api/carts/{made['id']}/send", json={"message": "a\u0000b"})
+    assert answer.status_code == 422, answer.text
+    assert "NUL" in answer.json()["error"]["message"]
+    listed = await merchant.get("/api/carts", params={"q": "a\u0000b"})
+    assert listed.status_code == 422, listed.text
+    audit = await merchant.get("/api/audit")
+    assert audit.status_code == 200
+    entry = audit.json()["items"][0]  # the refused send is in the audit log, its text shown, not lost
+    assert entry["action"] == "POST /api/carts/{cart_id}/send"
+    assert entry.get("result_status", entry.get("status")) == 422
+    assert entry["request"]["body"]["message"] == "a\\u0000b"

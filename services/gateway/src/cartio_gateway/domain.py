@@ -261,13 +261,14 @@ _MAX_TEXT = 200
 def summarize(value: Any, *, depth: int = 0) -> Any:
     """A request body made fit for the audit log: scalars kept (long text cut), nesting shown as keys only."""
     if isinstance(value, str):
+        value = value.replace("\x00", "\\u0000")  # PostgreSQL text and JSONB cannot hold NUL: keep it visible
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "…"
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, Mapping):
         if depth >= 1:
             return {"keys": sorted(str(k) for k in value)[:20]}
-        return {str(k): summarize(v, depth=depth + 1) for k, v in list(value.items())[:20]}
+        return {summarize(str(k), depth=depth + 1): summarize(v, depth=depth + 1) for k, v in list(value.items())[:20]}
     if isinstance(value, list | tuple):
         return {"items": len(value)}
     return str(value)[:_MAX_TEXT]
