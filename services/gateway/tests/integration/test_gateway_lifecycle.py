@@ -13,13 +13,13 @@ import httpx
 import jwt
 import pytest
 
-from cartio_platform.security import TokenCipher, webhook_secret
+from cartio_platform.security import DEV_ENCRYPTION_KEY, TokenCipher, webhook_secret
 from cartio_platform.testing import wait_until
 
 CLIENT_ID = "cartio-dev-client"
 CLIENT_SECRET = "cartio-dev-secret"
 WEBHOOK_KEY = "gw-test-webhook-key"
-DEV_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
+DEV_KEY = DEV_ENCRYPTION_KEY
 # The development client secret is short; PyJWT warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 EXPECTED_SCRIPT = {
