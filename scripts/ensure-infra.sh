@@ -5,7 +5,7 @@ set -euo pipefail
 
 say() { printf '[infra] %s\n' "$*"; }
 
-pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || timeout 3 bash -c '</dev/tcp/127.0.0.1/5432' 2>/dev/null; }
 mq_up() { timeout 3 bash -c '</dev/tcp/127.0.0.1/5672' 2>/dev/null; }
 
 if ! pg_up; then
