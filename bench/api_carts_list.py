@@ -19,7 +19,6 @@ import asyncio
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,18 +30,16 @@ import httpx  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bench.carts_list import (  # noqa: E402
-    QUIET_CARTS_ENV,
-    amqp_url,
+    bench_args,
+    bench_system,
     describe,
-    drop_namespace,
     fill,
     machine,
     measure,
-    server_url,
     table,
     write_section,
 )
-from cartio_platform.testing import Infra, TempDatabases, wait_until  # noqa: E402
+from cartio_platform.testing import wait_until  # noqa: E402
 from tests.harness import SERVICE_TOKEN, Merchant, System  # noqa: E402
 
 OTHER = "otherstore"
@@ -78,15 +75,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--carts", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--output", type=Path, default=None,
-                        help="also write the report into this markdown file (its own section, between markers)")
-    args = parser.parse_args()
+    args = bench_args(parser)
 
-    infra = Infra(server_url(), amqp_url())
-    run_id = uuid.uuid4().hex[:8]
-    databases = TempDatabases(infra, run_id)
-    system = System(infra, f"bench{run_id}", databases, name="bench", extra_env=QUIET_CARTS_ENV)
-    try:
+    async with bench_system() as system:
         print("starting simulator, ingest, carts and gateway ...", flush=True)
         await system.start()
         store = await system.install()
@@ -112,10 +103,6 @@ async def main() -> None:
         async with httpx.AsyncClient(base_url=system.url("carts"), timeout=30,
                                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as internal:
             direct = await measure(internal, f"/internal/stores/{store}/carts", args.requests, deep_cursor)
-    finally:
-        await system.stop()
-        await databases.drop_all()
-        await drop_namespace(infra.amqp_url, system.namespace)
 
     lines = [
         f"## gateway: `GET /api/carts` (the merchant's session) with {args.carts:,} carts",

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aio_pika
 import httpx
 import sqlalchemy as sa
 from sqlalchemy import make_url
@@ -32,9 +33,14 @@ from cartio_carts import domain
 from cartio_carts.api import listing_query
 from cartio_platform.db import drop_database, ensure_database
 from cartio_platform.migrate import upgrade_async
-from cartio_platform.testing import delete_namespace, free_port
+from cartio_platform.testing import Infra, TempDatabases, delete_namespace, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: tests is a package of the repository's root
+    sys.path.insert(0, str(ROOT))
+
+from tests.harness import System  # noqa: E402
+
 STORE = "benchstore"
 OTHER = "otherstore"
 TOKEN = "bench-service-token"
@@ -81,19 +87,34 @@ def amqp_url() -> str:
     return os.environ.get("CARTIO_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
 
 
-async def drop_namespace(url: str, namespace: str) -> None:
-    """The namespace's queues and exchanges, `<ns>.unrouted` included (delete_namespace leaves that one)."""
-    await delete_namespace(url, namespace)
-    connection = await aio_pika.connect(url)
-    try:
-        await (await connection.channel()).exchange_delete(f"{namespace}.unrouted")
-    finally:
-        await connection.close()
-
-
 # The abandonment sweep would otherwise mark the ~430,000 generated active carts older than an hour abandoned,
 # one transaction each, while the requests are measured: the benchmark store stays as it was filled.
 QUIET_CARTS_ENV = {"CARTIO_ABANDON_AFTER": "P3650D", "CARTIO_ABANDON_CHECK_INTERVAL": "86400"}
+
+
+def bench_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add `--output`, parse, and let pass the arguments `python -m bench` meant for the other benchmarks."""
+    parser.add_argument("--output", type=Path, default=None,
+                        help="also write the report into this markdown file (its own section, between markers)")
+    args, others = parser.parse_known_args()
+    if others:
+        print(f"(ignoring arguments meant for other benchmarks: {' '.join(others)})")
+    return args
+
+
+@contextlib.asynccontextmanager
+async def bench_system() -> AsyncIterator[System]:
+    """A whole system (not yet started) on its own databases and namespace, all removed afterwards."""
+    infra = Infra(server_url(), amqp_url())
+    run_id = uuid.uuid4().hex[:8]
+    databases = TempDatabases(infra, run_id)
+    system = System(infra, f"bench{run_id}", databases, name="bench", extra_env=QUIET_CARTS_ENV)
+    try:
+        yield system
+    finally:
+        await system.stop()
+        await databases.drop_all()
+        await delete_namespace(infra.amqp_url, system.namespace)
 
 KINDS: list[tuple[str, dict[str, str]]] = [
     ("scrolling from the top", {}),
@@ -273,7 +294,7 @@ async def main() -> None:
         if process is not None:
             process.terminate()
             process.wait(timeout=10)
-            await drop_namespace(amqp_url(), namespace)
+            await delete_namespace(amqp_url(), namespace)
         await engine.dispose()
         if not args.keep:
             await drop_database(url)

@@ -22,7 +22,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,18 +31,16 @@ if str(ROOT) not in sys.path:  # run as a script: bench and tests are packages o
     sys.path.insert(0, str(ROOT))
 
 from bench.carts_list import (  # noqa: E402
-    QUIET_CARTS_ENV,
-    amqp_url,
-    drop_namespace,
+    bench_args,
+    bench_system,
     machine,
     pct,
-    server_url,
     table,
     write_section,
 )
-from cartio_platform.testing import Infra, TempDatabases, wait_until  # noqa: E402
+from cartio_platform.testing import wait_until  # noqa: E402
 from tests.e2e.test_tenancy_and_live import listening  # noqa: E402
-from tests.harness import Merchant, System  # noqa: E402
+from tests.harness import Merchant  # noqa: E402
 
 NEW_CART = "new cart (`POST /_sim/carts`)"
 ITEM_ADDED = "item added (`POST /_sim/carts/{id}/items`)"
@@ -88,21 +85,13 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=0.5,
                         help="seconds from one change to the next at least (keeps carts under the API limit)")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds a change may take to be seen")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="also write the report into this markdown file (its own section, between markers)")
-    args, others = parser.parse_known_args()  # `python -m bench` hands every benchmark the same arguments
-    if others:
-        print(f"(ignoring arguments meant for other benchmarks: {' '.join(others)})")
+    args = bench_args(parser)  # `python -m bench` hands every benchmark the same arguments
 
-    infra = Infra(server_url(), amqp_url())
-    run_id = uuid.uuid4().hex[:8]
-    databases = TempDatabases(infra, run_id)
-    system = System(infra, f"bench{run_id}", databases, name="bench", extra_env=QUIET_CARTS_ENV)
     api: dict[str, list[float]] = {NEW_CART: [], ITEM_ADDED: []}
     live: dict[str, list[float]] = {NEW_CART: [], ITEM_ADDED: []}
     requests: list[float] = []  # the shopper's own request to the simulator, part of (a) and (b)
     failures: list[str] = []
-    try:
+    async with bench_system() as system:
         print("starting simulator, ingest, carts and gateway ...", flush=True)
         await system.start()
         store = await system.install()
@@ -148,10 +137,6 @@ async def main() -> None:
                         print(f"  {n - WARM_UP + 1} changes measured", flush=True)
         # Carts' calls the simulator refused for the store's API quota (each would hold a change up for seconds).
         throttled = sim_log.read_bytes()[sim_log_start:].count(b" throttled (")
-    finally:
-        await system.stop()
-        await databases.drop_all()
-        await drop_namespace(infra.amqp_url, system.namespace)
 
     if not api[NEW_CART] or not api[ITEM_ADDED]:
         print("\n".join(["", "!!! FAILED: changes of a kind were never seen", *failures]), file=sys.stderr)

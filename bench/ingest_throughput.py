@@ -47,17 +47,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E40
 
 from bench.api_carts_list import first_cart  # noqa: E402
 from bench.carts_list import (  # noqa: E402
-    QUIET_CARTS_ENV,
-    amqp_url,
-    drop_namespace,
+    bench_args,
+    bench_system,
     machine,
-    server_url,
     table,
     write_section,
 )
 from cartio_contracts import Topology  # noqa: E402
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret  # noqa: E402
-from cartio_platform.testing import Infra, TempDatabases, wait_until  # noqa: E402
+from cartio_platform.testing import wait_until  # noqa: E402
 from tests.harness import WEBHOOK_KEY, System  # noqa: E402
 
 SCOPE = "store/cart/deleted"
@@ -132,22 +130,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--webhooks", type=int, default=3000, help="webhooks posted in each of the two loaded runs")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight at most")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="also write the report into this markdown file (its own section, between markers)")
-    args, others = parser.parse_known_args()  # `python -m bench` hands every benchmark the same arguments
-    if others:
-        print(f"(ignoring arguments meant for other benchmarks: {' '.join(others)})")
+    args = bench_args(parser)  # `python -m bench` hands every benchmark the same arguments
 
-    infra = Infra(server_url(), amqp_url())
-    run_id = uuid.uuid4().hex[:8]
-    databases = TempDatabases(infra, run_id)
-    system = System(infra, f"bench{run_id}", databases, name="bench", extra_env=QUIET_CARTS_ENV)
-    queue = Topology(system.namespace).queue("carts", "webhooks")
     problems: list[str] = []
     runs: dict[str, Sent] = {}
     consuming = f"{args.concurrency} in flight, carts consuming alongside"
     stopped = f"{args.concurrency} in flight, carts stopped (ingest and RabbitMQ alone)"
-    try:
+    async with bench_system() as system:
+        queue = Topology(system.namespace).queue("carts", "webhooks")
         print("starting simulator, ingest, carts and gateway ...", flush=True)
         await system.start()
         store = await system.install()
@@ -199,7 +189,7 @@ async def main() -> None:
             await send(clients, warm_up)
             runs[stopped] = await send(clients, args.webhooks)
             waiting = len(accepted) - waiting
-            queued = await queue_depth(infra.amqp_url, queue)
+            queued = await queue_depth(system.infra.amqp_url, queue)
             if queued != waiting:
                 problems.append(f"{waiting} webhooks accepted with carts stopped, but {queued} messages in {queue}")
             await system.start_process("carts")  # its metrics count from 0 again
@@ -207,13 +197,9 @@ async def main() -> None:
             await consumed_all("carts working through the queued webhooks")
             drain_rate = (queued - early) / (time.monotonic() - ready_at)
 
-        parked = await queue_depth(infra.amqp_url, Topology.dead(queue))
+        parked = await queue_depth(system.infra.amqp_url, Topology.dead(queue))
         if parked:
             problems.append(f"{parked} messages parked in {Topology.dead(queue)}")
-    finally:
-        await system.stop()
-        await databases.drop_all()
-        await drop_namespace(infra.amqp_url, system.namespace)
 
     if not all(run.latencies for run in runs.values()):
         print("\n".join(["", "!!! FAILED: a run got no answers", *problems]), file=sys.stderr)
