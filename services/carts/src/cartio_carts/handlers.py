@@ -115,12 +115,11 @@ class Handlers:
     ) -> None:
         scope = hook.scope
         data = hook.data
-        if scope.startswith("store/cart/metafield/"):
+        if scope.startswith(("store/cart/metafield/", "store/cart/lineItem/")):
+            # Every line-item change also fires store/cart/updated, which refreshes the cart: reading it again
+            # here would only spend the store's API quota (bigcommerce-api.md 4.2).
             return
-        if scope.startswith("store/cart/lineItem/"):
-            cart_id = _cart_id(data.get("cartId") or data.get("cart_id"), scope)
-        else:
-            cart_id = _cart_id(data.get("id"), scope)
+        cart_id = _cart_id(data.get("id"), scope)
         at = hook.received_at
         if scope == "store/cart/deleted":
             await self.service.mark(session, store_hash, cart_id, "deleted", actor=SHOPPER, reason="shopper")

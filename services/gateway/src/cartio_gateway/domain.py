@@ -41,10 +41,8 @@ class ExistingHook:
 
 
 @dataclass(frozen=True)
-class CreateHook:
-    scope: str
-    destination: str
-    headers: Mapping[str, str]
+class CreateHook(WantedHook):
+    """Register a wanted hook the store does not have."""
 
 
 @dataclass(frozen=True)
