@@ -27,10 +27,6 @@ router = APIRouter()
 SCRIPT = resources.files("cartio_ingest").joinpath("storefront.js").read_text()
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    return error_response(status, code, message)
-
-
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -58,35 +54,31 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def validation_message(exc: ValidationError) -> str:
-    return describe_validation(list(exc.errors()))
-
-
 @router.post("/webhooks/bigcommerce")
 async def receive_webhook(request: Request, settings: SettingsDep, broker: BrokerDep) -> Response:
     presented = request.headers.get(WEBHOOK_SECRET_HEADER)
     if not presented:
-        return error(401, "missing_secret", f"the {WEBHOOK_SECRET_HEADER} header is required")
+        return error_response(401, "missing_secret", f"the {WEBHOOK_SECRET_HEADER} header is required")
     body = await read_limited(request, settings.max_webhook_bytes)
     if body is None:
-        return error(413, "too_large", f"webhook bodies are limited to {settings.max_webhook_bytes} bytes")
+        return error_response(413, "too_large", f"webhook bodies are limited to {settings.max_webhook_bytes} bytes")
     try:
         raw: Any = json.loads(body)
     except ValueError:
-        return error(422, "invalid_json", "the body is not valid JSON")
+        return error_response(422, "invalid_json", "the body is not valid JSON")
     # The secret is checked before the payload is judged, but needs the store hash the payload names.
     producer = raw.get("producer") if isinstance(raw, dict) else None
     store_hash = producer.split("/", 1)[1] if isinstance(producer, str) and "/" in producer else ""
     if not webhook_secret_matches(settings.webhook_key, store_hash, presented):
         log.warning("webhook refused: wrong secret", store_hash=store_hash[:32])
-        return error(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")
+        return error_response(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")
     try:
         payload = WebhookPayload.model_validate(raw)
     except ValidationError as exc:
-        return error(422, "invalid_webhook", validation_message(exc))
+        return error_response(422, "invalid_webhook", describe_validation(list(exc.errors())))
     if payload.store_hash in request.app.state.uninstalled:
         log.info("webhook refused: store uninstalled", store_hash=payload.store_hash, scope=payload.scope)
-        return error(410, "store_uninstalled", "the app is not installed in this store")
+        return error_response(410, "store_uninstalled", "the app is not installed in this store")
     message = WebhookReceived(
         scope=payload.scope,
         store_id=payload.store_id,
@@ -108,7 +100,7 @@ async def receive_webhook(request: Request, settings: SettingsDep, broker: Broke
     except BrokerUnavailable as exc:
         # BigCommerce retries a non-2xx; nothing is lost as long as we never answer 200 unconfirmed.
         log.error("webhook not accepted: broker unavailable", scope=payload.scope, error=str(exc))
-        return error(503, "broker_unavailable", "the message broker cannot take the webhook now; retry later")
+        return error_response(503, "broker_unavailable", "the message broker cannot take the webhook now; retry later")
     log.info("webhook accepted", scope=payload.scope, store_hash=payload.store_hash,
              message_id=str(envelope.message_id))
     return JSONResponse({"accepted": True, "message_id": str(envelope.message_id)})
@@ -129,14 +121,14 @@ async def receive_beacon(request: Request, settings: SettingsDep, broker: Broker
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     limiter: RateLimiter = request.app.state.beacon_limiter
     if not limiter.allow(ip or "unknown"):
-        return _cors(error(429, "rate_limited", "too many beacons from this address; slow down"))
+        return _cors(error_response(429, "rate_limited", "too many beacons from this address; slow down"))
     body = await read_limited(request, settings.max_beacon_bytes)
     if body is None:
-        return _cors(error(413, "too_large", f"beacons are limited to {settings.max_beacon_bytes} bytes"))
+        return _cors(error_response(413, "too_large", f"beacons are limited to {settings.max_beacon_bytes} bytes"))
     try:
         beacon = Beacon.model_validate_json(body)
     except ValidationError as exc:
-        return _cors(error(422, "invalid_beacon", validation_message(exc)))
+        return _cors(error_response(422, "invalid_beacon", describe_validation(list(exc.errors()))))
     message = StorefrontSession(
         cart_id=beacon.cart_id,
         session_id=beacon.session_id,
@@ -153,7 +145,7 @@ async def receive_beacon(request: Request, settings: SettingsDep, broker: Broker
         )
     except BrokerUnavailable as exc:
         log.error("beacon not accepted: broker unavailable", error=str(exc))
-        return _cors(error(503, "broker_unavailable", "retry later"))
+        return _cors(error_response(503, "broker_unavailable", "retry later"))
     return _cors(Response(status_code=202))
 
 
@@ -169,7 +161,7 @@ async def storefront_script(
     settings: SettingsDep, store: Annotated[str, Query(min_length=1, max_length=32)]
 ) -> Response:
     if not re.match(STORE_HASH_PATTERN, store):
-        return error(422, "invalid_store", "store must be a store hash (lowercase letters and digits)")
+        return error_response(422, "invalid_store", "store must be a store hash (lowercase letters and digits)")
     script = SCRIPT.replace("__CARTIO_BEACON_URL__", settings.public_ingest_url.rstrip("/") + "/storefront/events")
     script = script.replace("__CARTIO_STORE__", store)
     return Response(script, media_type="application/javascript",
