@@ -1,0 +1,1 @@
+"""cartio_blacklist."""
