@@ -83,6 +83,15 @@ class StorefrontSession(Message):
 # --- carts --------------------------------------------------------------------------------------------
 
 
+class ItemOption(BaseModel):
+    """One chosen option or modifier of a line (`Size: Large`, `Engraving: For Ana`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    value: str
+
+
 class CartItem(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -95,6 +104,7 @@ class CartItem(BaseModel):
     quantity: int
     unit_price: Money
     extended_price: Money
+    options: list[ItemOption] = []
 
 
 class CartCustomer(BaseModel):
@@ -130,10 +140,27 @@ class CartSnapshot(BaseModel):
     updated_at: AwareDatetime
 
 
+class ItemChange(BaseModel):
+    """What one cart change did to one line, as carts saw it between two snapshots (for reports)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    action: Literal["added", "removed", "quantity_changed"]
+    product_id: int
+    variant_id: int | None = None
+    name: str
+    quantity: int  # the line's quantity after the change (0 when removed)
+    quantity_delta: int  # signed: +2 when two more were added
+    unit_price: Money
+    actor: str = "shopper"  # shopper, system, or the staff member's email
+
+
 class CartUpserted(Message):
     TYPE = "cart.upserted"
 
     cart: CartSnapshot
+    # The line changes since the previous snapshot carts published (empty for a change of status or totals only).
+    item_changes: list[ItemChange] = []
 
 
 class CartDeleted(Message):
@@ -190,6 +217,9 @@ class OrderPlaced(Message):
     grand_total: Money
     items: list[OrderLine]
     placed_at: AwareDatetime
+    # The staff member who created it through Cartio (None: the shopper's own checkout). Such orders carry no
+    # shopper IP in a real store, so blacklist judges them by their cart's session.
+    created_by: str | None = None
 
 
 # --- blacklist ----------------------------------------------------------------------------------------
@@ -205,6 +235,10 @@ class BlacklistMatched(Message):
     cart_id: uuid.UUID | None = None
     order_id: int | None = None
     matched_at: AwareDatetime
+    # What of the cart or order matched (the address, IP or country) and the rule's note, for the timeline and the
+    # declined order's staff note.
+    matched: str | None = None
+    note: str | None = None
 
 
 # --- notifier -----------------------------------------------------------------------------------------
@@ -220,6 +254,10 @@ class SendCart(Message):
     checkout_url: str
     message: str | None = Field(default=None, max_length=2000)
     requested_by: str
+    # The cart the checkout link opens: a storefront cart is re-created through the API to send it, so an order
+    # of this cart is a recovery of `cart.id`.
+    checkout_cart_id: uuid.UUID | None = None
+    store_name: str | None = None
 
 
 class NotificationSent(Message):
@@ -229,6 +267,17 @@ class NotificationSent(Message):
     cart_id: uuid.UUID
     recipient: str
     sent_at: AwareDatetime
+    checkout_cart_id: uuid.UUID | None = None
+
+
+class NotificationClicked(Message):
+    """A shopper opened the link of a sent cart (ingest's `/r/{token}`), before being sent to the checkout."""
+
+    TYPE = "notification.clicked"
+
+    notification_id: uuid.UUID
+    cart_id: uuid.UUID
+    clicked_at: AwareDatetime
 
 
 class NotificationFailed(Message):
@@ -258,6 +307,11 @@ class StoreInstalled(Message):
     access_token_encrypted: str
     owner_email: str | None = None
     installed_at: AwareDatetime
+    # From the store's information (`GET /v2/store`): reports count days in the store's time zone, emails carry
+    # its name.
+    store_name: str | None = None
+    timezone: str | None = None  # IANA name, e.g. America/Chicago
+    currency: str | None = None
 
 
 class StoreUninstalled(Message):
@@ -280,6 +334,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         BlacklistMatched,
         SendCart,
         NotificationSent,
+        NotificationClicked,
         NotificationFailed,
         StoreInstalled,
         StoreUninstalled,
