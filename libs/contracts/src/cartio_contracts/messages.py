@@ -9,13 +9,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cartio_contracts.envelope import Envelope
+from cartio_contracts.topology import ExchangeKind, webhook_binding_key, webhook_routing_key
 
 Money = Decimal
+
+# A cart's status as the merchant sees it: the one definition (carts, the gateway's filters and pages use it).
+CartStatus = Literal["active", "abandoned", "converted", "deleted", "blocked"]
+CART_STATUSES: tuple[CartStatus, ...] = get_args(CartStatus)
 
 
 class Message(BaseModel):
@@ -25,6 +30,16 @@ class Message(BaseModel):
 
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
+    # Where the message travels: events and commands on the events exchange with their type as routing key.
+    EXCHANGE: ClassVar[ExchangeKind] = "events"
+
+    def routing_key(self) -> str:
+        return self.TYPE
+
+    @classmethod
+    def binding_keys(cls, webhook_scopes: tuple[str, ...] = ()) -> list[str]:
+        """The routing keys a queue binds to receive this message (see `WebhookReceived` for scopes)."""
+        return [cls.TYPE]
 
     def envelope(
         self,
@@ -58,6 +73,7 @@ class WebhookReceived(Message):
     """A BigCommerce webhook callback exactly as it arrived (thin: scope and ids only)."""
 
     TYPE = "bigcommerce.webhook_received"
+    EXCHANGE = "webhooks"
 
     scope: str = Field(min_length=1, max_length=200)
     store_id: str
@@ -66,6 +82,16 @@ class WebhookReceived(Message):
     hash: str
     created_at: int
     received_at: AwareDatetime
+
+    def routing_key(self) -> str:
+        return webhook_routing_key(self.scope)
+
+    @classmethod
+    def binding_keys(cls, webhook_scopes: tuple[str, ...] = ()) -> list[str]:
+        # A consumer says which scopes it wants (`store/cart/*`); every webhook would be too broad a default.
+        if not webhook_scopes:
+            raise ValueError("a consumer of WebhookReceived must name its webhook_scopes, e.g. ('store/cart/*',)")
+        return [webhook_binding_key(scope) for scope in webhook_scopes]
 
 
 class StorefrontSession(Message):
@@ -126,7 +152,7 @@ class CartSnapshot(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: uuid.UUID
-    status: Literal["active", "abandoned", "converted", "deleted", "blocked"]
+    status: CartStatus
     currency: str
     items: list[CartItem]
     customer: CartCustomer

@@ -6,11 +6,22 @@ Tests and several installs share a broker by choosing different namespaces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# The two topic exchanges: raw BigCommerce webhooks, and Cartio's own events and commands.
+ExchangeKind = Literal["events", "webhooks"]
 
 
 def webhook_routing_key(scope: str) -> str:
     """`store/cart/updated` → `bigcommerce.store.cart.updated`."""
     return "bigcommerce." + ".".join(part for part in scope.split("/") if part)
+
+
+def webhook_binding_key(scope: str) -> str:
+    """The binding for a subscription scope: BigCommerce's `store/cart/*` means every cart scope, nested ones
+    (`store/cart/lineItem/added`) included, which is AMQP's `#`."""
+    key = webhook_routing_key(scope)
+    return key[:-1] + "#" if key.endswith(".*") else key
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,9 @@ class Topology:
     @property
     def events_exchange(self) -> str:
         return f"{self.namespace}.events"
+
+    def exchange(self, kind: ExchangeKind) -> str:
+        return self.webhooks_exchange if kind == "webhooks" else self.events_exchange
 
     @property
     def unrouted(self) -> str:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cartio_contracts import Envelope
+from cartio_contracts import Envelope, Topology
 from cartio_platform.broker import Broker, Connection
 from cartio_platform.db import SessionMaker
 from cartio_platform.logging import bind_correlation_id, get_logger
@@ -29,7 +29,10 @@ from cartio_platform.metrics import HANDLER_SECONDS, MESSAGES_CONSUMED
 
 log = get_logger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+# What the consumer runs per message type; services write typed handlers (cartio_platform.messaging), which the
+# registry turns into these.
+RawHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Handler = RawHandler  # the old name, until every service uses the typed registry
 
 ATTEMPT_HEADER = "x-cartio-attempt"
 ERROR_HEADER = "x-cartio-error"
@@ -48,7 +51,7 @@ class Consumer:
     inbox: Any  # the service's inbox Table
     queue: str
     bindings: list[tuple[str, str]]
-    handlers: dict[str, Handler]
+    handlers: dict[str, RawHandler]
     retry_delays: list[float] = field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
     prefetch: int = 32
     _channel: AbstractChannel | None = field(default=None, init=False)
@@ -114,7 +117,7 @@ class Consumer:
             await self.broker.publish_message(
                 _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:1000]}),
                 exchange="",
-                routing_key=f"{self.queue}.delay.{attempt}",
+                routing_key=Topology.delay(self.queue, attempt),
             )
         except Exception as publish_exc:
             # Not acked: the broker redelivers it (and counts it against the delivery limit).
@@ -127,7 +130,7 @@ class Consumer:
     async def _park(self, message: AbstractIncomingMessage, error: str) -> None:
         try:
             await self.broker.publish_message(
-                _copy(message, {ERROR_HEADER: error[:1000]}), exchange="", routing_key=f"{self.queue}.dead"
+                _copy(message, {ERROR_HEADER: error[:1000]}), exchange="", routing_key=Topology.dead(self.queue)
             )
         except Exception as exc:
             log.error("could not park message; leaving unacked", error=str(exc))
@@ -139,10 +142,10 @@ class Consumer:
 
 async def declare_queues(channel: AbstractChannel, queue: str, retry_delays: list[float]) -> AbstractQueue:
     """The quorum queue, its parking queue and one delay queue per retry."""
-    await channel.declare_queue(f"{queue}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+    await channel.declare_queue(Topology.dead(queue), durable=True, arguments={"x-queue-type": "quorum"})
     for attempt, delay in enumerate(retry_delays):
         await channel.declare_queue(
-            f"{queue}.delay.{attempt}",
+            Topology.delay(queue, attempt),
             durable=True,
             arguments={
                 "x-message-ttl": max(1, int(delay * 1000)),
@@ -157,7 +160,7 @@ async def declare_queues(channel: AbstractChannel, queue: str, retry_delays: lis
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": f"{queue}.dead",
+            "x-dead-letter-routing-key": Topology.dead(queue),
             # Dead-lettering is at-most-once unless both of these are set (RabbitMQ 3.10).
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
@@ -217,7 +220,7 @@ async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None)
     channel = await broker.channel()
     moved = 0
     try:
-        dead = await channel.declare_queue(f"{queue}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+        dead = await channel.declare_queue(Topology.dead(queue), durable=True, arguments={"x-queue-type": "quorum"})
         while limit is None or moved < limit:
             message = await dead.get(no_ack=False, fail=False)
             if message is None:
@@ -242,4 +245,4 @@ async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None)
     return moved
 
 
-__all__ = ["Consumer", "Handler", "Permanent", "declare_queues", "replay_parked"]
+__all__ = ["Consumer", "Handler", "Permanent", "RawHandler", "declare_queues", "replay_parked"]

@@ -52,3 +52,9 @@ def bind_correlation_id(correlation_id: str | None) -> None:
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
     else:
         structlog.contextvars.unbind_contextvars("correlation_id")
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id bound for the message or request being handled, if any."""
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return str(value) if value else None

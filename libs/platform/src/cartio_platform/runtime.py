@@ -6,21 +6,24 @@ A service's app.py builds one `Runtime`, registers its consumers, and uses `runt
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cartio_contracts import Envelope, Message
 from cartio_platform.broker import Broker
-from cartio_platform.consumer import Consumer, Handler
+from cartio_platform.consumer import Consumer, RawHandler
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.errors import install_error_handlers
 from cartio_platform.health import Check, broker_check, database_check, health_router
-from cartio_platform.logging import bind_correlation_id, configure_logging, get_logger
+from cartio_platform.logging import bind_correlation_id, configure_logging, current_correlation_id, get_logger
+from cartio_platform.messaging import Handler, Listener, ListenerHandler, Unit, bindings_for, dispatch_table, publish
 from cartio_platform.metrics import HTTP_REQUESTS
 from cartio_platform.outbox import OutboxRelay
 from cartio_platform.periodic import Periodic, prune_messages
@@ -42,6 +45,7 @@ class Runtime:
         self.outbox: sa.Table | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[Consumer] = []
+        self.listeners: list[Listener] = []
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
         if tables is not None:
@@ -60,22 +64,72 @@ class Runtime:
             raise RuntimeError("this service has no database")
         return self.sessionmaker
 
+    @overload
     def consume(
-        self, purpose: str, bindings: Sequence[tuple[str, str]], handlers: dict[str, Handler]
+        self, purpose: str, handlers: Mapping[type[Message], Handler], *, webhook_scopes: Sequence[str] = ()
+    ) -> Consumer: ...
+
+    @overload
+    def consume(  # the old form (routing keys and handlers by type name), until carts has moved
+        self, purpose: str, handlers: Sequence[tuple[str, str]], raw_handlers: dict[str, RawHandler]
+    ) -> Consumer: ...
+
+    def consume(
+        self,
+        purpose: str,
+        handlers: Mapping[type[Message], Handler] | Sequence[tuple[str, str]],
+        raw_handlers: dict[str, RawHandler] | None = None,
+        *,
+        webhook_scopes: Sequence[str] = (),
     ) -> Consumer:
+        """Consume the service's queue `<namespace>.<service>.<purpose>`: each model bound where it travels,
+        each envelope parsed into its model and handled in a `Unit` (inbox claimed, events to the outbox)."""
+        if isinstance(handlers, Mapping):
+            bindings = bindings_for(list(handlers), self.topology, webhook_scopes)
+            table = dispatch_table(handlers, self._outbox(), self.topology)
+        else:
+            bindings, table = list(handlers), dict(raw_handlers or {})
         consumer = Consumer(
             broker=self.broker,
             sessionmaker=self.db,
             inbox=self.inbox,
             queue=self.topology.queue(self.settings.service_name, purpose),
-            bindings=list(bindings),
-            handlers=handlers,
+            bindings=bindings,
+            handlers=table,
             retry_delays=self.settings.retry_delays,
             prefetch=self.settings.prefetch,
         )
         consumer.attach()
         self.consumers.append(consumer)
         return consumer
+
+    def listen(self, purpose: str, handlers: Mapping[type[Message], ListenerHandler]) -> Listener:
+        """A queue of this replica alone (exclusive, gone with the connection), without database or inbox."""
+        listener = Listener(self.broker, self.topology.queue(self.settings.service_name, purpose), handlers)
+        listener.attach()
+        self.listeners.append(listener)
+        return listener
+
+    @asynccontextmanager
+    async def unit(self, store_hash: str, correlation_id: str | None = None) -> AsyncIterator[Unit]:
+        """One transaction for API or periodic work, committed at exit; its events go to the outbox.
+
+        Events carry `correlation_id`, else the request's (`X-Correlation-Id`), else a fresh one."""
+        correlation = correlation_id or current_correlation_id() or str(uuid.uuid4())
+        async with self.db() as session, session.begin():
+            yield Unit(session, store_hash, None, self._outbox(), self.topology, correlation)
+
+    async def publish(
+        self, message: Message, store_hash: str, *, message_id: uuid.UUID | None = None, timeout: float = 10.0
+    ) -> Envelope:
+        """Publish at once, confirmed (services without a database); exchange and routing key from the model."""
+        return await publish(self.broker, message, store_hash, message_id=message_id,
+                             correlation_id=current_correlation_id(), timeout=timeout)
+
+    def _outbox(self) -> sa.Table:
+        if self.outbox is None:
+            raise RuntimeError("this service has no database, hence no outbox: use Runtime.publish")
+        return self.outbox
 
     def every(self, name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
         """Run `work` every `interval` seconds while the service runs."""
@@ -137,7 +191,8 @@ class Runtime:
 
         @app.middleware("http")
         async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            bind_correlation_id(request.headers.get("x-correlation-id"))
+            # Every request has a correlation id (the caller's, else a fresh one): its logs and events carry it.
+            bind_correlation_id(request.headers.get("x-correlation-id", "")[:200] or str(uuid.uuid4()))
             started = time.perf_counter()
             response = await call_next(request)
             route = request.scope.get("route")
