@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from cartio_platform.testing import Infra, TempDatabases
-from tests.harness import System
+from cartio_platform.testing.system import System
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from cartio_contracts import Envelope
 from cartio_platform.testing import wait_until
-from tests.harness import Merchant, System
+from cartio_platform.testing.system import Merchant, System
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from cartio_platform.testing import wait_until
-from tests.harness import Merchant, System
+from cartio_platform.testing.system import Merchant, System
 
 pytestmark = pytest.mark.e2e
 

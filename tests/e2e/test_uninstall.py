@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cartio_platform.testing import Infra, TempDatabases, wait_until
-from tests.harness import System
+from cartio_platform.testing.system import System
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ import pytest
 from cartio_contracts import Envelope
 from cartio_platform.security import DEV_ENCRYPTION_KEY, TokenCipher
 from cartio_platform.testing import Infra, Process, TempDatabases, wait_until
-from tests.harness import System
+from cartio_platform.testing.system import System
 
 SERVICE_TOKEN = "test-service-token"
 

@@ -1,4 +1,7 @@
-"""What the routes share: settings, runtime, session signer, token cipher, HTTP clients, templates, live hub."""
+"""What the routes share: settings, runtime, session signer, token cipher, HTTP clients, templates, live hub.
+
+One `InternalClient` per backing service (`gw.carts`, `gw.blacklist`, `gw.notifier`, `gw.reports`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from cartio_bigcommerce import BigCommerceClient
 from cartio_gateway.domain import SessionSigner
+from cartio_gateway.internal import InternalClient
 from cartio_gateway.live import LiveHub
 from cartio_gateway.settings import Settings
 from cartio_platform.db import SessionMaker
@@ -31,7 +35,22 @@ class Gateway:
     templates: Jinja2Templates
     hub: LiveHub
     _bc_http: httpx.AsyncClient | None = field(default=None, init=False)
-    _carts_http: httpx.AsyncClient | None = field(default=None, init=False)
+    carts: InternalClient = field(init=False)
+    blacklist: InternalClient = field(init=False)
+    notifier: InternalClient = field(init=False)
+    reports: InternalClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        token = s.service_token.get_secret_value()
+        self.carts = InternalClient("carts", s.carts_url, token, timeout=s.carts_timeout)
+        self.blacklist = InternalClient("blacklist", s.blacklist_url, token, timeout=s.carts_timeout)
+        self.notifier = InternalClient("notifier", s.notifier_url, token, timeout=s.carts_timeout)
+        self.reports = InternalClient("reports", s.reports_url, token, timeout=s.carts_timeout)
+
+    @property
+    def internal_clients(self) -> tuple[InternalClient, ...]:
+        return (self.carts, self.blacklist, self.notifier, self.reports)
 
     @property
     def db(self) -> SessionMaker:
@@ -39,26 +58,20 @@ class Gateway:
 
     async def start(self) -> None:
         self._bc_http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
-        self._carts_http = httpx.AsyncClient(
-            base_url=self.settings.carts_url, timeout=httpx.Timeout(self.settings.carts_timeout)
-        )
+        for client in self.internal_clients:
+            await client.start()
 
     async def stop(self) -> None:
-        for client in (self._bc_http, self._carts_http):
-            if client is not None:
-                await client.aclose()
+        if self._bc_http is not None:
+            await self._bc_http.aclose()
+        for client in self.internal_clients:
+            await client.stop()
 
     @property
     def bc_http(self) -> httpx.AsyncClient:
         if self._bc_http is None:
             raise RuntimeError("gateway not started")
         return self._bc_http
-
-    @property
-    def carts_http(self) -> httpx.AsyncClient:
-        if self._carts_http is None:
-            raise RuntimeError("gateway not started")
-        return self._carts_http
 
     def bigcommerce(self, store_hash: str, access_token: str, *, max_retries: int = 2) -> BigCommerceClient:
         return BigCommerceClient(

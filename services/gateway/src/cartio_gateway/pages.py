@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from cartio_gateway.api import call_carts
 from cartio_gateway.context import gateway
 from cartio_gateway.domain import is_cart_id
 from cartio_gateway.errors import ApiError, PageError
@@ -33,7 +32,7 @@ async def _session(request: Request) -> CurrentSession:
 
 async def _carts_json(request: Request, session: CurrentSession, path: str, params: dict[str, str]) -> Any:
     try:
-        upstream = await call_carts(gateway(request), session, "GET", path, params=params)
+        upstream = await gateway(request).carts.call(session, "GET", path, params=params)
     except ApiError as exc:
         raise PageError(exc.status, "Carts unavailable", exc.message, hint="Reload the page in a moment.") from exc
     if upstream.status_code == 404:

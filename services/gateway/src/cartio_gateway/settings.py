@@ -48,6 +48,9 @@ class Settings(ServiceSettings):
     public_ingest_url: str = "http://127.0.0.1:8001"
     carts_url: str = "http://127.0.0.1:8002"
     carts_timeout: float = Field(default=10.0, gt=0)
+    blacklist_url: str = "http://127.0.0.1:8003"
+    reports_url: str = "http://127.0.0.1:8004"
+    notifier_url: str = "http://127.0.0.1:8005"
 
     # Sessions: the cookie is Secure + SameSite=None (+ Partitioned) for the control panel's iframe; with
     # cookie_secure false (plain http, local development only) it is SameSite=Lax.
@@ -67,7 +70,8 @@ class Settings(ServiceSettings):
     # Poll interval of a live stream while the LISTEN connection is down (otherwise NOTIFY wakes it).
     live_poll_interval: float = Field(default=0.2, gt=0)
 
-    @field_validator("public_gateway_url", "public_ingest_url", "carts_url", "bc_api_url", "bc_login_url")
+    @field_validator("public_gateway_url", "public_ingest_url", "carts_url", "blacklist_url", "reports_url",
+                     "notifier_url", "bc_api_url", "bc_login_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

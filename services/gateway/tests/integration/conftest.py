@@ -1,4 +1,4 @@
-"""A gateway under test, in the whole system as real processes (tests/harness.py): simulator, ingest, carts and
+"""A gateway under test, in the whole system as real processes (cartio_platform.testing.system): simulator, ingest, carts and
 gateway on free ports, with fresh databases, the real PostgreSQL and RabbitMQ, and a namespace of their own.
 
 Carts learns the stores from the gateway's `store.installed`; a store's carts are made by shoppers in the
@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from cartio_contracts import Envelope
 from cartio_platform.broker import build_message
 from cartio_platform.testing import Infra, Process, TempDatabases, wait_until
-from tests import harness
-from tests.harness import System
+from cartio_platform.testing import system as harness
+from cartio_platform.testing.system import System
 
 SERVICE_TOKEN = "gw-test-service-token"
 WEBHOOK_KEY = "gw-test-webhook-key"

@@ -1,0 +1,135 @@
+"""What `/api` routes depend on, as `Annotated` types: the gateway, its settings, the session, CSRF, auditing.
+
+```
+router = APIRouter(prefix="/api", route_class=AuditedRoute)
+
+@router.post("/rules")
+async def add_rule(request: Request, gw: GatewayDep, session: ChangingSessionDep) -> Response:
+    return await gw.blacklist.forward(session, "POST", "/rules", body=await json_body(request))
+```
+
+A route that takes `ChangingSessionDep` changes state: the CSRF token is checked, and `AuditedRoute` writes one
+audit entry for the call with its outcome (the status answered, ApiError's, or 500), whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+from cartio_gateway import audit
+from cartio_gateway.context import Gateway, gateway
+from cartio_gateway.domain import csrf_ok, summarize
+from cartio_gateway.errors import ApiError
+from cartio_gateway.sessions import CurrentSession, session_from_request
+from cartio_gateway.settings import Settings
+
+# The store comes from the session only: a store named in a body is dropped, never forwarded.
+STORE_KEYS = frozenset({"store", "store_hash", "store_id", "storeHash", "context"})
+_AUDIT_STATE = "cartio_audit_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return gateway(request).settings
+
+
+async def current_session(request: Request) -> CurrentSession:
+    gw = gateway(request)
+    session = await session_from_request(request, gw.db, gw.signer)
+    if session is None:
+        raise ApiError(401, "unauthorized", "No valid session: open Cartio from the BigCommerce control panel.")
+    return session
+
+
+async def changing_session(
+    request: Request, session: Annotated[CurrentSession, Depends(current_session)]
+) -> CurrentSession:
+    """A state-changing call: audited (see AuditedRoute); the CSRF token must come in `X-CSRF-Token`."""
+    setattr(request.state, _AUDIT_STATE, session)
+    if not csrf_ok(request.method, request.headers.get("x-csrf-token"), session.csrf_token):
+        raise ApiError(403, "csrf_failed", "The X-CSRF-Token header is missing or wrong; get it from GET /api/me.")
+    return session
+
+
+GatewayDep = Annotated[Gateway, Depends(gateway)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[CurrentSession, Depends(current_session)]
+ChangingSessionDep = Annotated[CurrentSession, Depends(changing_session)]
+
+
+class AuditedRoute(APIRoute):
+    """Writes the audit entry of every call whose route took `ChangingSessionDep`, with the status it got."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def audited(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except ApiError as exc:
+                await _audit(request, exc.status)
+                raise
+            except Exception:
+                await _audit(request, 500)
+                raise
+            await _audit(request, response.status_code)
+            return response
+
+        return audited
+
+
+async def _audit(request: Request, status: int) -> None:
+    session: CurrentSession | None = getattr(request.state, _AUDIT_STATE, None)
+    if session is None:
+        return  # not a state change, or refused before the session was known (401)
+    summary: dict[str, Any] = {"path": request.url.path}
+    if request.url.query:
+        summary["query"] = request.url.query[:500]
+    body = await _body_for_audit(request)
+    if body is not None and status != 403:
+        summary["body"] = summarize(body)
+    route = request.scope.get("route")
+    params = request.path_params
+    target = "/".join(str(params[k]) for k in ("cart_id", "item_id") if k in params) or None
+    await audit.record_now(
+        gateway(request).db,
+        store_hash=session.store_hash,
+        actor_id=session.user_id,
+        actor_email=session.email,
+        action=f"{request.method} {getattr(route, 'path', request.url.path)}",
+        target=target,
+        status=status,
+        request=summary,
+    )
+
+
+async def _body_for_audit(request: Request) -> Any:
+    """The body for the audit entry (whatever it is, even unparseable)."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"unparseable_bytes": len(raw)}
+
+
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any] | None:
+    """The request's JSON object without any store key; 400/422 when it is not one."""
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "invalid_json", "A JSON object is required as the request body.")
+        return None
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_request", "The request body must be a JSON object.")
+    return {k: v for k, v in body.items() if k not in STORE_KEYS}
