@@ -55,6 +55,3 @@ class Topology:
     def delay(queue: str, attempt: int) -> str:
         return f"{queue}.delay.{attempt}"
 
-
-# Routing keys on the events exchange are the message types themselves.
-STOREFRONT_SESSION = "storefront.session"

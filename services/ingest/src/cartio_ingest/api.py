@@ -12,14 +12,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from cartio_contracts import webhook_routing_key
 from cartio_contracts.messages import StorefrontSession, WebhookReceived
-from cartio_contracts.topology import STOREFRONT_SESSION
 from cartio_ingest.domain import STORE_HASH_PATTERN, Beacon, RateLimiter, WebhookPayload, client_ip
 from cartio_ingest.settings import Settings
-from cartio_platform.broker import Broker, BrokerUnavailable
+from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
 from cartio_platform.logging import get_logger
+from cartio_platform.runtime import Runtime
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret_matches
 
 log = get_logger(__name__)
@@ -32,13 +31,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_broker(request: Request) -> Broker:
-    broker: Broker = request.app.state.runtime.broker
-    return broker
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-BrokerDep = Annotated[Broker, Depends(get_broker)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:
@@ -55,7 +54,7 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
 
 
 @router.post("/webhooks/bigcommerce")
-async def receive_webhook(request: Request, settings: SettingsDep, broker: BrokerDep) -> Response:
+async def receive_webhook(request: Request, settings: SettingsDep, runtime: RuntimeDep) -> Response:
     presented = request.headers.get(WEBHOOK_SECRET_HEADER)
     if not presented:
         return error_response(401, "missing_secret", f"the {WEBHOOK_SECRET_HEADER} header is required")
@@ -89,14 +88,10 @@ async def receive_webhook(request: Request, settings: SettingsDep, broker: Broke
         received_at=datetime.now(UTC),
     )
     delivery_id = (request.headers.get("webhook-id") or "")[:200] or None
-    envelope = message.envelope(payload.store_hash, message_id=payload.message_id(delivery_id))
     try:
-        await broker.publish(
-            envelope,
-            exchange=broker.topology.webhooks_exchange,
-            routing_key=webhook_routing_key(payload.scope),
-            timeout=settings.publish_timeout,
-        )
+        # On the webhooks exchange, routed by scope (WebhookReceived says so).
+        envelope = await runtime.publish(message, payload.store_hash, message_id=payload.message_id(delivery_id),
+                                         timeout=settings.publish_timeout)
     except BrokerUnavailable as exc:
         # BigCommerce retries a non-2xx; nothing is lost as long as we never answer 200 unconfirmed.
         log.error("webhook not accepted: broker unavailable", scope=payload.scope, error=str(exc))
@@ -116,7 +111,7 @@ async def beacon_preflight() -> Response:
 
 
 @router.post("/storefront/events")
-async def receive_beacon(request: Request, settings: SettingsDep, broker: BrokerDep) -> Response:
+async def receive_beacon(request: Request, settings: SettingsDep, runtime: RuntimeDep) -> Response:
     peer = request.client.host if request.client else None
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     limiter: RateLimiter = request.app.state.beacon_limiter
@@ -137,12 +132,7 @@ async def receive_beacon(request: Request, settings: SettingsDep, broker: Broker
         seen_at=datetime.now(UTC),
     )
     try:
-        await broker.publish(
-            message.envelope(beacon.store_hash),
-            exchange=broker.topology.events_exchange,
-            routing_key=STOREFRONT_SESSION,
-            timeout=settings.publish_timeout,
-        )
+        await runtime.publish(message, beacon.store_hash, timeout=settings.publish_timeout)
     except BrokerUnavailable as exc:
         log.error("beacon not accepted: broker unavailable", error=str(exc))
         return _cors(error_response(503, "broker_unavailable", "retry later"))

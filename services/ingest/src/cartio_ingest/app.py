@@ -19,7 +19,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.settings = settings
     app.state.beacon_limiter = RateLimiter(settings.beacon_rate_per_minute)
     app.state.uninstalled = UninstalledStores()
-    app.state.uninstalled.attach(runtime.broker)
+    app.state.uninstalled.attach(runtime)
     app.include_router(router)
 
     return app

@@ -1,21 +1,19 @@
 """Which stores have uninstalled the app, as far as this ingest replica has heard.
 
-Each replica listens on a queue of its own (exclusive, gone with the connection) to `store.installed` and
-`store.uninstalled`, and refuses webhooks of an uninstalled store with 410. The set lives in memory: after a
-restart it fills again as events arrive, and carts, which keeps every store's state in its database, drops
-webhooks of inactive stores whatever ingest let through.
+Each replica listens on a queue of its own (`Runtime.listen`: exclusive, gone with the connection) to
+`store.installed` and `store.uninstalled`, and refuses webhooks of an uninstalled store with 410. The set lives
+in memory: after a restart it fills again as events arrive, and carts, which keeps every store's state in its
+database, drops webhooks of inactive stores whatever ingest let through.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from aio_pika.abc import AbstractIncomingMessage
-
 from cartio_contracts import Envelope
 from cartio_contracts.messages import StoreInstalled, StoreUninstalled
-from cartio_platform.broker import Broker, Connection
 from cartio_platform.logging import get_logger
+from cartio_platform.runtime import Runtime
 
 log = get_logger(__name__)
 
@@ -28,30 +26,15 @@ class UninstalledStores:
     def __contains__(self, store_hash: object) -> bool:
         return store_hash in self._since
 
-    def apply(self, envelope: Envelope) -> None:
-        if envelope.type == StoreUninstalled.TYPE:
-            self._since[envelope.store_hash] = envelope.occurred_at
-        elif envelope.type == StoreInstalled.TYPE:
-            since = self._since.get(envelope.store_hash)
-            if since is None or since <= envelope.occurred_at:
-                self._since.pop(envelope.store_hash, None)
+    async def on_uninstalled(self, message: StoreUninstalled, envelope: Envelope) -> None:
+        self._since[envelope.store_hash] = envelope.occurred_at
+        log.info("store uninstalled", store_hash=envelope.store_hash)
 
-    def attach(self, broker: Broker) -> None:
-        async def listen(connection: Connection) -> None:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-            for key in (StoreInstalled.TYPE, StoreUninstalled.TYPE):
-                await queue.bind(broker.topology.events_exchange, key)
-            await queue.consume(self._on_message)
+    async def on_installed(self, message: StoreInstalled, envelope: Envelope) -> None:
+        since = self._since.get(envelope.store_hash)
+        if since is None or since <= envelope.occurred_at:
+            self._since.pop(envelope.store_hash, None)
+        log.info("store installed", store_hash=envelope.store_hash)
 
-        broker.on_connect(listen)
-
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        async with message.process():
-            try:
-                envelope = Envelope.from_bytes(message.body)
-            except ValueError:
-                log.warning("ignoring a malformed store event")
-                return
-            self.apply(envelope)
-            log.info("store lifecycle event", type=envelope.type, store_hash=envelope.store_hash)
+    def attach(self, runtime: Runtime) -> None:
+        runtime.listen("stores", {StoreInstalled: self.on_installed, StoreUninstalled: self.on_uninstalled})
