@@ -1,5 +1,6 @@
-"""A gateway under test, in the whole system as real processes (cartio_platform.testing.system): simulator, ingest, carts and
-gateway on free ports, with fresh databases, the real PostgreSQL and RabbitMQ, and a namespace of their own.
+"""A gateway under test, in the whole system as real processes (cartio_platform.testing.system): simulator,
+ingest, carts and gateway on free ports, with fresh databases, the real PostgreSQL and RabbitMQ, and a
+namespace of their own.
 
 Carts learns the stores from the gateway's `store.installed`; a store's carts are made by shoppers in the
 simulator and reach carts through its webhooks and ingest."""
