@@ -16,7 +16,7 @@ from cartio_gateway.errors import (
     PageError,
     http_error_handler,
 )
-from cartio_gateway.live import LIVE_TYPES, LiveHub, store_live_event
+from cartio_gateway.live import LIVE_MODELS, LiveHub, store_live_event
 from cartio_gateway.maintenance import maintain
 from cartio_gateway.settings import Settings
 from cartio_platform.runtime import Runtime
@@ -37,8 +37,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         hub=hub,
     )
 
-    events = runtime.topology.events_exchange
-    runtime.consume("live", [(events, rk) for rk in LIVE_TYPES], {rk: store_live_event for rk in LIVE_TYPES})
+    runtime.consume("live", dict.fromkeys(LIVE_MODELS, store_live_event))
     runtime.on_start(gw.start)
     runtime.on_start(hub.start)
     runtime.on_stop(gw.stop)

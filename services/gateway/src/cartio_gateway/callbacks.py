@@ -30,7 +30,6 @@ from cartio_gateway.errors import PageError
 from cartio_gateway.registration import RegistrationFailed, ensure_registered
 from cartio_gateway.sessions import revoke_sessions, set_session_cookie, start_session
 from cartio_platform.logging import get_logger
-from cartio_platform.outbox import add_to_outbox
 
 log = get_logger(__name__)
 
@@ -87,7 +86,8 @@ async def install(
     owner = token.owner or token.user
     now = datetime.now(UTC)
     try:
-        async with gw.db() as db, db.begin():
+        async with gw.runtime.unit(store_hash) as unit:
+            db = unit.session
             await _save_store(gw, db, token, store_hash, now)
             await _upsert_user(db, store_hash, owner.id, owner.email, role="owner")
             await db.execute(
@@ -97,13 +97,12 @@ async def install(
             )
             if token.user.id != owner.id:
                 await _upsert_user(db, store_hash, token.user.id, token.user.email, role="user")
-            event = StoreInstalled(
+            await unit.emit(StoreInstalled(
                 scope=token.scope,
                 access_token_encrypted=gw.cipher.encrypt(token.access_token),
                 owner_email=owner.email,
                 installed_at=now,
-            ).envelope(store_hash)
-            await add_to_outbox(db, t.outbox, event, exchange=gw.runtime.topology.events_exchange)
+            ))
             session_id = await start_session(db, settings, store_hash, token.user.id)
     except Exception as exc:
         log.error("install: saving the store failed", store_hash=store_hash, error=str(exc))
@@ -266,7 +265,8 @@ async def uninstall(request: Request, signed_payload_jwt: str | None = None) -> 
     store_hash = payload.store_hash
     now = datetime.now(UTC)
     purge_after = now + timedelta(seconds=gw.settings.uninstall_grace)
-    async with gw.db() as db, db.begin():
+    async with gw.runtime.unit(store_hash) as unit:
+        db = unit.session
         await _claim_jti(db, payload)
         store = await _store_row(db, store_hash, for_update=True)
         if store is None or not store.active:
@@ -278,8 +278,7 @@ async def uninstall(request: Request, signed_payload_jwt: str | None = None) -> 
             .values(active=False, access_token_encrypted=None, uninstalled_at=now, purge_after=purge_after)
         )
         revoked = await revoke_sessions(db, store_hash)
-        event = StoreUninstalled(uninstalled_at=now, purge_after=purge_after).envelope(store_hash)
-        await add_to_outbox(db, t.outbox, event, exchange=gw.runtime.topology.events_exchange)
+        await unit.emit(StoreUninstalled(uninstalled_at=now, purge_after=purge_after))
     log.info("store uninstalled", store_hash=store_hash, sessions_revoked=revoked, purge_after=purge_after.isoformat())
     return PlainTextResponse("uninstalled")
 

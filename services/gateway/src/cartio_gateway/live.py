@@ -28,25 +28,28 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from cartio_contracts import Envelope
+from cartio_contracts import Message
+from cartio_contracts.messages import CartAbandoned, CartConverted, CartDeleted, CartUpserted
 from cartio_gateway import tables as t
 from cartio_gateway.domain import LiveEvent, sse_comment, sse_event
 from cartio_platform.db import SessionMaker
 from cartio_platform.logging import get_logger
+from cartio_platform.messaging import Unit
 
 log = get_logger(__name__)
 
 CHANNEL = "cartio_live"
 LISTENER_NAME = "cartio-gateway-live"  # application_name of the LISTEN connection (pg_stat_activity)
-LIVE_TYPES = ("cart.upserted", "cart.deleted", "cart.converted", "cart.abandoned")
+LIVE_MODELS: tuple[type[Message], ...] = (CartUpserted, CartDeleted, CartConverted, CartAbandoned)
 _LOCK_CLASS = 7_140_001  # first key of the per-store advisory lock (second: hashtext(store_hash))
 _BATCH = 500
 
 
-async def store_live_event(session: AsyncSession, envelope: Envelope) -> None:
+async def store_live_event(message: Message, unit: Unit) -> None:
     """Consumer handler: keep the event for the store's live streams and notify them at commit."""
+    envelope, session = unit.envelope, unit.session
+    assert envelope is not None  # a consumer's unit always has its message
     await session.execute(
         sa.select(sa.func.pg_advisory_xact_lock(_LOCK_CLASS, sa.func.hashtext(envelope.store_hash)))
     )

@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from cartio_contracts import CART_STATUSES
 from cartio_gateway.context import gateway
 from cartio_gateway.domain import is_cart_id
 from cartio_gateway.errors import ApiError, PageError
 from cartio_gateway.sessions import CurrentSession, session_from_request
 
 router = APIRouter(include_in_schema=False)
-
-STATUSES = ("active", "abandoned", "converted", "deleted", "blocked")
 
 
 async def _session(request: Request) -> CurrentSession:
@@ -64,7 +63,7 @@ async def carts_page(request: Request) -> HTMLResponse:
         next_cursor=data.get("next_cursor"),
         status=params.get("status", ""),
         q=params.get("q", ""),
-        statuses=STATUSES,
+        statuses=CART_STATUSES,
     )
 
 
