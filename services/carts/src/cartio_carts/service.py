@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import BigCommerceClient, Cart, Checkout, Customer, NotFound, Order, OrderProduct
 from cartio_contracts import Envelope
-from cartio_contracts.messages import CartAbandoned, CartConverted, CartDeleted, CartUpserted, Message
+from cartio_contracts.messages import CartUpserted, Message
 from cartio_platform.db import SessionMaker
 from cartio_platform.logging import get_logger
 from cartio_platform.outbox import add_to_outbox
@@ -183,14 +183,18 @@ class CartService:
             await session.execute(
                 carts.update().where(carts.c.store_hash == store_hash, carts.c.cart_id == cart_id).values(**values)
             )
+        item_changes = []
         for change in changes:
             who = actor if (mine is None or mine(change)) else SHOPPER
+            line = change.attributed(who)
+            if line is not None:
+                item_changes.append(line)
             await self.timeline(session, store_hash, cart_id, actor=who, action=change.action, detail=change.detail,
                                 at=at)
         await self._apply_pending_session(session, store_hash, cart_id)
         row = await self.get_row(session, store_hash, cart_id)
         assert row is not None
-        await self.emit(session, store_hash, CartUpserted(cart=domain.snapshot(row)))
+        await self.emit(session, store_hash, CartUpserted(cart=domain.snapshot(row), item_changes=item_changes))
         log.info("cart stored", store_hash=store_hash, cart_id=str(cart_id), new=stored is None,
                  version=view.version, changes=[c.action for c in changes], actor=actor)
         return Applied(row, True, changes)
@@ -234,50 +238,23 @@ class CartService:
             log.info("status change for an unknown cart ignored", store_hash=store_hash, cart_id=str(cart_id),
                      status=target)
             return False
-        new_status = domain.transition(row["status"], target)
         when = at or now()
-        if new_status is None:
-            if target == "converted" and order_id is not None and row["order_id"] is None:
-                await session.execute(
-                    carts.update().where(carts.c.store_hash == store_hash, carts.c.cart_id == cart_id)
-                    .values(order_id=order_id)
-                )
+        change = domain.change_status(row, domain.StatusRequest(
+            target=target, at=when, reason=reason, order_id=order_id, detail=dict(detail or {})))
+        if change is None:
             return False
-        values: dict[str, Any] = {"status": new_status, "updated_at": max(when, row["updated_at"])}
-        entry: dict[str, Any] = dict(detail or {})
-        message: Message
-        follow_up: Message | None = None
-        if new_status == "deleted":
-            values.update(deleted_at=when, deleted_reason=reason or "unknown")
-            entry["reason"] = reason or "unknown"
-            message = CartDeleted(cart_id=cart_id, reason=reason or "unknown", deleted_at=when)
-        elif new_status == "converted":
-            values.update(converted_at=when, order_id=order_id if order_id is not None else row["order_id"])
-            entry["order_id"] = values["order_id"]
-            message = CartConverted(cart_id=cart_id, order_id=values["order_id"] or 0, converted_at=when)
-        elif new_status == "abandoned":
-            values.update(abandoned_at=when)
-            message = CartAbandoned(cart_id=cart_id, grand_total=domain.money(row["grand_total"]),
-                                    currency=row["currency"], abandoned_at=when)
-        elif new_status == "blocked":
-            values.update(deleted_at=when, deleted_reason="blocked")
-            message = CartDeleted(cart_id=cart_id, reason="blocked", deleted_at=when)
-            # ... and the cart as it now is, so that the live feed shows it blocked, not merely gone.
-            follow_up = CartUpserted(cart=domain.snapshot({**row, **values}))
-        else:  # active again
-            row2 = {**row, **values}
-            message = CartUpserted(cart=domain.snapshot(row2))
-        await session.execute(
-            carts.update().where(carts.c.store_hash == store_hash, carts.c.cart_id == cart_id).values(**values)
-        )
-        await self.timeline(session, store_hash, cart_id, actor=actor, action=new_status, detail=entry, at=when)
-        if message.TYPE == "cart.converted" and not values.get("order_id"):
+        where = (carts.c.store_hash == store_hash) & (carts.c.cart_id == cart_id)
+        await session.execute(carts.update().where(where).values(**change.values))
+        if change.status is None:  # the status stays; only a late order id is linked
+            return False
+        await self.timeline(session, store_hash, cart_id, actor=actor, action=change.status, detail=change.entry,
+                            at=when)
+        if change.status == "converted" and not change.values.get("order_id"):
             log.warning("cart converted without an order id", store_hash=store_hash, cart_id=str(cart_id))
-        await self.emit(session, store_hash, message)
-        if follow_up is not None:
-            await self.emit(session, store_hash, follow_up)
+        for message in change.events:
+            await self.emit(session, store_hash, message)
         log.info("cart status changed", store_hash=store_hash, cart_id=str(cart_id), status_from=row["status"],
-                 status_to=new_status, actor=actor, order_id=values.get("order_id"))
+                 status_to=change.status, actor=actor, order_id=change.values.get("order_id"))
         return True
 
     # --- storefront sessions -------------------------------------------------------------------------------
@@ -419,6 +396,8 @@ class CartService:
             log.info("order kept without order.placed", store_hash=store_hash, order_id=order.id,
                      status_id=order.status_id)
             return False
+        if row.created_by:
+            placed = placed.model_copy(update={"created_by": row.created_by})
         await self.emit(session, store_hash, placed)
         log.info("order placed", store_hash=store_hash, order_id=order.id, cart_id=str(cart_id) if cart_id else None,
                  status_id=order.status_id)
