@@ -1,0 +1,104 @@
+"""Internal HTTP routes (gateway only): notices of a cart, the email preview, the send check.
+
+Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from cartio_contracts.messages import CartSnapshot, SendCart
+from cartio_notifier.domain.delivery import seconds_left
+from cartio_notifier.domain.recipients import BadRecipient, normalized_recipient
+from cartio_notifier.domain.rendering import render_cart_email
+from cartio_notifier.handlers import recovery_url
+from cartio_notifier.queries import last_send_of_cart, notices_of_cart, store_info
+from cartio_notifier.settings import Settings
+from cartio_platform.errors import ApiError
+from cartio_platform.runtime import Runtime
+
+
+def require_service_token(request: Request) -> None:
+    expected = request.app.state.settings.service_token.get_secret_value()
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")
+
+
+router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ApiError(422, "invalid_request", f"{what} must be a UUID, not {value[:60]!r}") from None
+
+
+@router.get("/notifications")
+async def notifications(store: str, runtime: RuntimeDep, cart_id: str = Query(max_length=64)) -> dict[str, Any]:
+    async with runtime.db() as session:
+        items = await notices_of_cart(session, store, _uuid(cart_id, "cart_id"))
+    return {"items": items}
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    cart: CartSnapshot
+    recipient: str | None = Field(default=None, max_length=254)
+    message: str | None = Field(default=None, max_length=2000)
+    store_name: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/preview")
+async def preview(store: str, body: PreviewIn, runtime: RuntimeDep, settings: SettingsDep) -> dict[str, str]:
+    """The email exactly as it would be sent (the link is signed for a placeholder notice id)."""
+    recipient = body.recipient or body.cart.customer.email
+    if not recipient:
+        raise ApiError(422, "recipient_missing", "The cart has no email address: give the shopper's email")
+    try:
+        recipient = normalized_recipient(recipient)
+    except BadRecipient as exc:
+        raise ApiError(422, "invalid_email", str(exc)) from None
+    async with runtime.db() as session:
+        name, _ = await store_info(session, store)
+    command = SendCart(cart=body.cart, recipient=recipient, checkout_url="https://checkout.invalid/preview",
+                       message=body.message, requested_by="preview")
+    link = recovery_url(settings, store, uuid.UUID(int=0), command)
+    email = render_cart_email(body.cart, recipient=recipient, store_name=body.store_name or name,
+                              message=body.message, link=link)
+    return {"subject": email.subject, "html": email.html, "text": email.text, "to": email.to}
+
+
+@router.get("/carts/{cart_id}/send-check")
+async def send_check(store: str, cart_id: str, runtime: RuntimeDep, settings: SettingsDep) -> dict[str, Any]:
+    """200 when the cart may be emailed now; 429 with the seconds left (and `Retry-After`) otherwise."""
+    async with runtime.db() as session:
+        last = await last_send_of_cart(session, store, _uuid(cart_id, "cart_id"))
+    left = seconds_left(last, datetime.now(UTC), settings.cart_rate_seconds)
+    if left:
+        raise ApiError(429, "rate_limited",
+                       f"This cart was emailed less than {int(settings.cart_rate_seconds)} s ago; "
+                       f"try again in {left} s.", headers={"Retry-After": str(left)}, seconds_left=left)
+    return {"allowed": True, "seconds_left": 0}

@@ -1,0 +1,1 @@
+"""Pure logic of the notifier: rendering, money, recipients, rate limits, delivery outcomes."""
