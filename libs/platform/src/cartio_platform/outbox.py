@@ -77,11 +77,19 @@ class OutboxRelay:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, flush_timeout: float = 5.0) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # Graceful stop (SIGTERM): what was committed leaves now, not at another replica's next poll. Bounded, so
+        # a broker that is down cannot hold the exit past the grace period; the rows stay pending then.
+        try:
+            async with asyncio.timeout(flush_timeout):
+                while await self.publish_pending() > 0:
+                    pass
+        except Exception as exc:
+            log.warning("outbox not flushed at stop; rows stay pending", error=str(exc) or type(exc).__name__)
 
     async def _run(self) -> None:
         while True:
