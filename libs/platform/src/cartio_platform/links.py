@@ -14,6 +14,9 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 DEV_LINK_KEY = "dev-link-key"
 
 
@@ -59,3 +62,11 @@ def verify_link(key: str, token: str) -> RecoveryLink | None:
         return RecoveryLink(str(data["s"]), uuid.UUID(data["n"]), uuid.UUID(data["c"]), url)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+class LinkSettings(BaseSettings):
+    """`CARTIO_LINK_KEY`: the key both the notifier (signing) and ingest (verifying) read."""
+
+    model_config = SettingsConfigDict(env_prefix="CARTIO_", extra="ignore")
+
+    link_key: SecretStr = SecretStr(DEV_LINK_KEY)

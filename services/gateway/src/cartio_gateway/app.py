@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cartio_gateway import api, api_carts, callbacks, pages
+from cartio_gateway import api, api_carts, api_notifier, callbacks, pages
 from cartio_gateway import tables as t
 from cartio_gateway.context import TEMPLATES, Gateway
 from cartio_gateway.domain import SessionSigner
@@ -48,6 +48,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.gateway = gw
     app.include_router(callbacks.router)
     app.include_router(api.router)
+    app.include_router(api_notifier.router)  # before api_carts: its send checks the rate limit first
     app.include_router(api_carts.router)
     app.include_router(pages.router)
 

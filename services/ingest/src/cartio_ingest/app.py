@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cartio_ingest import recovery
 from cartio_ingest.api import router
 from cartio_ingest.domain import RateLimiter
 from cartio_ingest.settings import Settings
@@ -21,5 +22,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.uninstalled = UninstalledStores()
     app.state.uninstalled.attach(runtime)
     app.include_router(router)
+    app.include_router(recovery.router)
 
     return app
