@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .formats import now, v3_time
 from .state import Json
@@ -33,9 +34,33 @@ def parse_message(raw: bytes, mail_from: str, rcpt_tos: list[str]) -> Json:
     }
 
 
+class MailFaults(BaseModel):
+    """`POST /_sim/mail/faults`: the sink stopped (connection refused), or recipients refused with a code
+    (4xx: try later, 5xx: never). `{}` clears them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    down: bool = False
+    refuse: dict[str, int] = Field(default_factory=dict, max_length=100)
+
+    @field_validator("refuse")
+    @classmethod
+    def _smtp_codes(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(not 400 <= code <= 599 for code in value.values()):
+            raise ValueError("refusal codes must be SMTP 4xx or 5xx")
+        return {address.lower(): code for address, code in value.items()}
+
+
 class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self._sink = sink
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        code = self._sink.faults.refuse.get(address.lower())
+        if code is not None:
+            return f"{code} {'Mailbox busy, try later' if code < 500 else 'No such mailbox here'}: {address}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         try:
@@ -56,6 +81,15 @@ class MailSink:
         self._lock = threading.Lock()
         self._messages: list[Json] = []
         self._controller: Controller | None = None
+        self.faults = MailFaults()
+
+    async def set_faults(self, faults: MailFaults) -> None:
+        """Stops or starts the listener to match `faults.down`."""
+        self.faults = faults
+        if faults.down:
+            await self.stop()
+        else:
+            await self.start()
 
     def add(self, message: Json) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from ..api.hooks import hook_json
 from ..api.scripts import script_json
 from ..faults import Faults
+from ..mail import MailFaults
 from ..state import Json
 from .common import sim_of
 
@@ -55,6 +56,12 @@ async def set_faults(request: Request, body: Faults) -> Json:
 @router.get("/mail")
 async def mail(request: Request) -> list[Json]:
     return sim_of(request).mail.messages()
+
+
+@router.post("/mail/faults")
+async def mail_faults(request: Request, body: MailFaults) -> Json:
+    await sim_of(request).mail.set_faults(body)
+    return body.model_dump()
 
 
 @router.delete("/mail", status_code=204)
