@@ -1,0 +1,1 @@
+"""Pure logic of the blacklist: rules, their validation, and the matcher. No I/O."""
