@@ -16,7 +16,7 @@ T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def _change(action: str, quantity: int, delta: int) -> ItemChange:
-    return ItemChange(action=action, product_id=7, variant_id=None, name="Mug", quantity=quantity,  # type: ignore[arg-type]
+    return ItemChange(action=action, product_id=7, variant_id=None, name="Mug", quantity=quantity,
                       quantity_delta=delta, unit_price=Decimal("9.50"))
 
 

@@ -1,0 +1,19 @@
+"""Composition of the reports service: database, the events consumer, health routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cartio_platform.runtime import Runtime
+from cartio_platform.settings import ServiceSettings
+
+from .handlers import HANDLERS
+from .tables import metadata
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    runtime = Runtime(settings, tables=metadata)
+    runtime.consume("events", HANDLERS)
+    app = runtime.create_app("cartio-reports")
+    app.state.settings = settings
+    return app
