@@ -267,6 +267,16 @@ class BlacklistMatched(Message):
     note: str | None = None
 
 
+class BlacklistRulesChanged(Message):
+    """A store's blacklist rules changed: every blacklist replica reloads that store's index."""
+
+    TYPE = "blacklist.rules_changed"
+
+    rule_id: int
+    change: Literal["created", "updated", "deleted"]
+    changed_at: AwareDatetime
+
+
 # --- notifier -----------------------------------------------------------------------------------------
 
 
@@ -358,6 +368,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         CartAbandoned,
         OrderPlaced,
         BlacklistMatched,
+        BlacklistRulesChanged,
         SendCart,
         NotificationSent,
         NotificationClicked,
