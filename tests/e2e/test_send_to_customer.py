@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
@@ -12,10 +13,22 @@ import httpx
 import pytest
 
 from cartio_contracts.messages import CartSnapshot, SendCart
-from cartio_platform.testing import wait_until
+from cartio_platform.testing import Infra, TempDatabases, wait_until
 from cartio_platform.testing.system import Merchant, System
 
 pytestmark = pytest.mark.e2e
+# The notifier's own retry waits (not the broker's), short so a waiting notice goes out soon after the sink is back.
+NOTIFIER_ENV = {"CARTIO_SEND_RETRY_DELAYS": "[0.3, 0.6, 1]", "CARTIO_SEND_INTERVAL": "0.2"}
+
+
+@pytest.fixture(scope="module")
+async def system(infra: Infra, namespace: str, databases: TempDatabases) -> AsyncIterator[System]:
+    sys_ = System(infra, f"{namespace}.send", databases, name="send", process_env={"notifier": NOTIFIER_ENV})
+    try:
+        await sys_.start()
+        yield sys_
+    finally:
+        await sys_.stop()
 
 
 @pytest.fixture(scope="module")
