@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cartio_gateway import api, api_carts, api_notifier, callbacks, pages
+from cartio_gateway import api, api_carts, api_notifier, callbacks, pages, ui
 from cartio_gateway import tables as t
 from cartio_gateway.context import TEMPLATES, Gateway
 from cartio_gateway.domain import SessionSigner
@@ -51,6 +51,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(api_notifier.router)  # before api_carts: its send checks the rate limit first
     app.include_router(api_carts.router)
     app.include_router(pages.router)
+    app.include_router(ui.router)  # the admin UI; takes over / and /carts/{id} once pages.py goes
 
     async def page_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PageError)

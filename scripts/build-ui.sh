@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the admin UI (services/gateway/ui) into its dist/: npm ci from the committed lock, then the Vite build.
+# Skips when dist/ is newer than every source file, so `make run` and `make test` pay for it once.
+set -euo pipefail
+cd "$(dirname "$0")/../services/gateway/ui"
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "build-ui: npm is missing; install Node.js 20+ (apt-get install -y nodejs npm)" >&2
+  exit 1
+fi
+
+stamp=dist/index.html
+if [ -f "$stamp" ] && [ -z "$(find src index.html package.json package-lock.json vite.config.ts -newer "$stamp" -print -quit)" ]; then
+  echo "build-ui: dist is up to date"
+  exit 0
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx vite build --logLevel warn
+echo "build-ui: built services/gateway/ui/dist"
