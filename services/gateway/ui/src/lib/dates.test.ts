@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { exactTime, relativeTime } from './dates';
+
+const now = new Date('2026-03-01T12:00:00Z');
+
+describe('dates', () => {
+  it('says how long ago in words', () => {
+    expect(relativeTime('2026-03-01T11:55:00Z', now)).toBe('5 minutes ago');
+    expect(relativeTime('2026-03-01T11:59:58Z', now)).toBe('just now');
+    expect(relativeTime('2026-02-28T12:00:00Z', now)).toBe('yesterday');
+  });
+
+  it('gives the exact time in the store time zone', () => {
+    expect(exactTime('2026-03-01T12:00:00Z', 'Europe/Berlin')).toContain('1:00:00 PM');
+    expect(exactTime('2026-03-01T12:00:00Z', 'America/New_York')).toContain('07:00:00 AM');
+  });
+});
