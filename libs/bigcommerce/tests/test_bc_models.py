@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from cartio_bigcommerce import STORE_HASH_PATTERN, StoreHash, WebhookPayload, is_store_hash
 from cartio_bigcommerce.models import (
     Address,
     Cart,
@@ -320,7 +322,7 @@ def test_webhook_examples(raw: str) -> None:
     hook = Webhook.model_validate_json(raw)
     assert hook.store_hash == "ab12cd"
     assert hook.store_id == "1009001"
-    assert hook.created_at.tzinfo is not None
+    assert hook.created_time.tzinfo is not None
     assert hook.created_at_unix == json.loads(raw)["created_at"]
     assert hook.resource_id is not None
 
@@ -386,3 +388,25 @@ def test_checkout_cart_derives_cart_amount() -> None:
     assert checkout.cart.cart_amount == Decimal("64.0")
     cart = {**cart, "is_tax_included": True}
     assert Checkout.model_validate({"id": "x", "cart": cart}).cart.cart_amount == Decimal("69.12")
+
+
+def test_a_store_hash_is_lowercase_letters_and_digits_and_nothing_else() -> None:
+    holder = TypeAdapter(StoreHash)
+    assert holder.validate_python("ab12cd") == "ab12cd"
+    for bad in ["", "AB12", "ab/12", "ab-12", "ab12cd\n", "a" * 33, 12]:
+        with pytest.raises(ValidationError):
+            holder.validate_python(bad)
+    assert is_store_hash("ab12cd")
+    for bad in ["<script>", "ab12cd\n", "", None]:
+        assert not is_store_hash(bad)
+    assert re.fullmatch(STORE_HASH_PATTERN, "ab12cd")
+
+
+def test_a_webhook_body_keeps_created_at_as_unix_seconds_and_its_schema_is_flat() -> None:
+    body = WebhookPayload.model_validate_json(WEBHOOKS[3])
+    assert body.created_at == 1767000200
+    assert body.store_id == "1009001"
+    assert Webhook is WebhookPayload
+    assert "$defs" not in WebhookPayload.model_json_schema()
+    with pytest.raises(ValidationError):
+        WebhookPayload.model_validate({**json.loads(WEBHOOKS[0]), "producer": "stores/AB12"})

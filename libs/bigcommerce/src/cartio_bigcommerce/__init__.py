@@ -30,14 +30,25 @@ from .models import (
     SignedPayload,
     TokenResponse,
     Webhook,
-    store_hash_from_context,
 )
 from .oauth import DEFAULT_LOGIN_URL, exchange_code
 from .signed_payload import verify_signed_payload_jwt
+from .store_hash import (
+    STORE_CONTEXT_PATTERN,
+    STORE_HASH_MAX_LENGTH,
+    STORE_HASH_PATTERN,
+    StoreHash,
+    is_store_hash,
+    store_hash_from_context,
+)
+from .webhooks import WebhookPayload
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_LOGIN_URL",
+    "STORE_CONTEXT_PATTERN",
+    "STORE_HASH_MAX_LENGTH",
+    "STORE_HASH_PATTERN",
     "USER_AGENT",
     "Address",
     "BigCommerceClient",
@@ -61,12 +72,15 @@ __all__ = [
     "RedirectUrls",
     "Script",
     "SignedPayload",
+    "StoreHash",
     "TokenResponse",
     "Transient",
     "Unauthorized",
     "Webhook",
+    "WebhookPayload",
     "error_from_response",
     "exchange_code",
+    "is_store_hash",
     "store_hash_from_context",
     "verify_signed_payload_jwt",
 ]

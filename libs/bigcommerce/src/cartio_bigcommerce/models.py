@@ -8,7 +8,6 @@ hooks unix seconds; naive values are taken as UTC).
 from __future__ import annotations
 
 import email.utils
-import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -23,6 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .store_hash import store_hash_from_context
+from .webhooks import WebhookPayload
 
 __all__ = [
     "Address",
@@ -69,15 +71,6 @@ __all__ = [
     "store_hash_from_context",
 ]
 
-_CONTEXT_RE = re.compile(r"^stores/([A-Za-z0-9_-]+)$")
-
-
-def store_hash_from_context(context: str) -> str:
-    """``"stores/ab12cd"`` -> ``"ab12cd"``; ValueError on anything else."""
-    match = _CONTEXT_RE.match(context.strip())
-    if match is None:
-        raise ValueError(f"not a store context: {context!r}")
-    return match.group(1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -768,48 +761,5 @@ class SignedPayload(_Model):
         return store_hash_from_context(self.sub)
 
 
-def _strict_store_id(value: Any) -> str:
-    if isinstance(value, bool):
-        raise ValueError("store_id must be a string or an integer")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value
-    raise ValueError("store_id must be a non-empty string or an integer")
-
-
-def _strict_unix_seconds(value: Any) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("created_at must be an integer (unix seconds)")
-    return datetime.fromtimestamp(value, UTC)
-
-
-class Webhook(BaseModel):
-    """A webhook callback body (BigCommerce -> app), validated strictly.
-
-    Types are not coerced (except ``store_id``: int -> str); ``producer`` must be ``stores/{hash}``.
-    Unknown top-level fields are ignored.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    scope: Annotated[str, Field(strict=True, min_length=1)]
-    store_id: Annotated[str, BeforeValidator(_strict_store_id)]
-    producer: Annotated[str, Field(strict=True, pattern=r"^stores/[A-Za-z0-9_-]+$")]
-    data: Annotated[dict[str, Any], Field(strict=True)]
-    hash: Annotated[str, Field(strict=True, min_length=1)]
-    created_at: Annotated[datetime, BeforeValidator(_strict_unix_seconds)]
-
-    @property
-    def store_hash(self) -> str:
-        return store_hash_from_context(self.producer)
-
-    @property
-    def created_at_unix(self) -> int:
-        return int(self.created_at.timestamp())
-
-    @property
-    def resource_id(self) -> str | None:
-        """``data.id`` as text (cart UUID, line item id, order id...), when present."""
-        value = self.data.get("id")
-        return None if value is None else str(value)
+# The webhook body has its one definition in `webhooks.py`; `Webhook` is its older name.
+Webhook = WebhookPayload
