@@ -6,6 +6,9 @@ import hashlib
 import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
+from fastapi import Request
+
+from cartio_platform.errors import ApiError
 
 WEBHOOK_SECRET_HEADER = "X-Cartio-Secret"
 # For local runs and tests only; a deployment sets CARTIO_ENCRYPTION_KEY (see docs/deploy-bigcommerce.md).
@@ -37,3 +40,12 @@ class TokenCipher:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise ValueError("token cannot be decrypted with this key") from exc
+
+
+def require_service_token(request: Request) -> None:
+    """FastAPI dependency of every internal API: `Authorization: Bearer <CARTIO_SERVICE_TOKEN>` (the app's
+    `state.settings`). Compared as bytes, so a non-ASCII header is a plain 401, not a TypeError."""
+    expected = request.app.state.settings.service_token.get_secret_value()
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")

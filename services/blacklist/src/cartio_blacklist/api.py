@@ -7,7 +7,6 @@ Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`; the acting sta
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -22,15 +21,10 @@ from cartio_blacklist.queries import list_hits, list_rules
 from cartio_blacklist.rulebook import NewRule, Rulebook, RuleNotFound, RuleRefused
 from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime
+from cartio_platform.security import require_service_token
 
 _STORE = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
-
-def require_service_token(request: Request) -> None:
-    expected = request.app.state.settings.service_token.get_secret_value()
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")
 
 
 def valid_store(store: str) -> None:

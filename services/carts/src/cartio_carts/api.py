@@ -6,7 +6,6 @@ Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`; the acting sta
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cartio_bigcommerce import BigCommerceError, InvalidRequest, NotFound, RateLimited, Transient, Unauthorized
 from cartio_platform.logging import get_logger
+from cartio_platform.security import require_service_token
 
 from . import domain
 from .actions import Actions
@@ -82,13 +82,6 @@ class OrderIn(Body):
     billing_address: AddressIn | None = None
     status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
 
-
-def require_service_token(request: Request) -> None:
-    expected = request.app.state.settings.service_token.get_secret_value()
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip(), expected):
-        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")
 
 
 def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:

@@ -5,7 +5,6 @@ Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -22,14 +21,7 @@ from cartio_notifier.queries import last_send_of_cart, notices_of_cart, store_in
 from cartio_notifier.settings import Settings
 from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime
-
-
-def require_service_token(request: Request) -> None:
-    expected = request.app.state.settings.service_token.get_secret_value()
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")
-
+from cartio_platform.security import require_service_token
 
 router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
 
