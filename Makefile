@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
 
 PG_SERVER ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
-SERVICES := carts gateway notifier
+SERVICES := carts blacklist reports notifier gateway
 
 .PHONY: run test lint setup infra migrate bench
 

@@ -36,6 +36,8 @@ SERVICES: list[Service] = [
     Service("ingest", "cartio_ingest", has_database=False),
     Service("carts", "cartio_carts", has_database=True),
     Service("gateway", "cartio_gateway", has_database=True),
+    Service("blacklist", "cartio_blacklist", has_database=True),
+    Service("reports", "cartio_reports", has_database=True),
     Service("notifier", "cartio_notifier", has_database=True),
 ]
 
