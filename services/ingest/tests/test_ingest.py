@@ -136,7 +136,7 @@ async def test_beacon_publishes_the_shoppers_session(client: httpx.AsyncClient, 
     answer = await client.post(
         "/storefront/events",
         content=json.dumps({"store_hash": STORE, "cart_id": CART, "session_id": "a1b2c3d4e5f6"}),
-        headers={"X-Forwarded-For": "81.2.69.160, 10.0.0.1", "User-Agent": ua, "Content-Type": "text/plain"},
+        headers={"X-Forwarded-For": "81.2.69.160", "User-Agent": ua, "Content-Type": "text/plain"},
     )
     assert answer.status_code == 202
     assert answer.headers["access-control-allow-origin"] == "*"
@@ -147,6 +147,38 @@ async def test_beacon_publishes_the_shoppers_session(client: httpx.AsyncClient, 
     assert envelope.data["ip"] == "81.2.69.160"  # the proxy (the test client, 127.0.0.1) is trusted
     assert envelope.data["user_agent"] == ua
     assert envelope.data["cart_id"] == CART
+
+
+async def test_a_shopper_cannot_choose_the_ip_cartio_records(client: httpx.AsyncClient, probe: Any) -> None:
+    body = json.dumps({"store_hash": STORE, "cart_id": CART, "session_id": "a1b2c3d4e5f6"})
+    # The shopper's browser sends its own X-Forwarded-For; our proxy (127.0.0.1) appends the address it saw,
+    # here as a second header line.
+    answer = await client.post("/storefront/events", content=body, headers=[
+        ("X-Forwarded-For", "6.6.6.6, 7.7.7.7"), ("X-Forwarded-For", "81.2.69.160"),
+    ])
+    assert answer.status_code == 202
+    [message] = await wait_until(lambda: drain(probe), what="session event")
+    assert Envelope.from_bytes(message.body).data["ip"] == "81.2.69.160"
+
+
+async def test_a_forwarded_for_from_an_untrusted_peer_changes_nothing(infra: Infra, namespace: str) -> None:
+    settings = Settings(namespace=f"{namespace}.ingest{uuid.uuid4().hex[:4]}", amqp_url=infra.amqp_url,
+                        webhook_key=KEY, trusted_proxies=["10.0.0.0/8"])
+    app = create_app(settings)
+    body = json.dumps({"store_hash": STORE, "cart_id": CART, "session_id": "a1b2c3d4e5f6"})
+    async with app_client(app, client_ip="198.51.100.7") as client:
+        await app.state.runtime.broker.wait_connected(10)
+        connection = await aio_pika.connect(settings.amqp_url)
+        try:
+            queue = await (await connection.channel()).declare_queue(exclusive=True)
+            await queue.bind(settings.topology.events_exchange, "storefront.#")
+            answer = await client.post("/storefront/events", content=body,
+                                       headers={"X-Forwarded-For": "81.2.69.160, 10.0.0.1"})
+            assert answer.status_code == 202
+            [message] = await wait_until(lambda: drain(queue), what="session event")
+        finally:
+            await connection.close()
+    assert Envelope.from_bytes(message.body).data["ip"] == "198.51.100.7"
 
 
 @pytest.mark.parametrize(
@@ -198,6 +230,22 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     assert client_ip("127.0.0.1", "81.2.69.160", trusted) == "81.2.69.160"
     assert client_ip("198.51.100.7", "81.2.69.160", trusted) == "198.51.100.7"
     assert client_ip("127.0.0.1", "garbage", trusted) == "127.0.0.1"
+    assert client_ip("127.0.0.1", None, trusted) == "127.0.0.1"
+
+
+def test_the_shopper_is_the_rightmost_forwarded_address_that_is_not_a_trusted_proxy() -> None:
+    trusted = ["127.0.0.1/32", "10.0.0.0/8", "2001:db8:ff::/48"]
+    # The shopper wrote 6.6.6.6 themselves; our proxy appended the address it saw: that one is the shopper.
+    assert client_ip("127.0.0.1", "6.6.6.6, 81.2.69.160", trusted) == "81.2.69.160"
+    # Through two of our proxies (10.1.2.3 forwarded to 127.0.0.1): still the address the outer one saw.
+    assert client_ip("127.0.0.1", "6.6.6.6, 81.2.69.160, 10.1.2.3", trusted) == "81.2.69.160"
+    assert client_ip("127.0.0.1", "2a02:c7f::1, 2001:db8:ff::7", trusted) == "2a02:c7f::1"
+    # Garbage written by the client left of the shopper's real address does not matter ...
+    assert client_ip("127.0.0.1", "<script>, 81.2.69.160", trusted) == "81.2.69.160"
+    # ... and an entry that is not an address stops at the last hop that could be believed.
+    assert client_ip("127.0.0.1", "81.2.69.160, nonsense", trusted) == "127.0.0.1"
+    # Every hop one of ours: the leftmost is as far as the chain goes.
+    assert client_ip("127.0.0.1", "10.0.0.9, 10.0.0.8", trusted) == "10.0.0.9"
 
 
 def test_rate_limiter_refills_over_time() -> None:

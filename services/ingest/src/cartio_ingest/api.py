@@ -68,7 +68,7 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
     # The secret is checked before the payload is judged, but needs the store hash the payload names.
     producer = raw.get("producer") if isinstance(raw, dict) else None
     store_hash = producer.split("/", 1)[1] if isinstance(producer, str) and "/" in producer else ""
-    if not webhook_secret_matches(settings.webhook_key, store_hash, presented):
+    if not webhook_secret_matches(settings.webhook_key.get_secret_value(), store_hash, presented):
         log.warning("webhook refused: wrong secret", store_hash=store_hash[:32])
         return error_response(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")
     try:
@@ -113,7 +113,9 @@ async def beacon_preflight() -> Response:
 @router.post("/storefront/events")
 async def receive_beacon(request: Request, settings: SettingsDep, runtime: RuntimeDep) -> Response:
     peer = request.client.host if request.client else None
-    ip = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    # Several X-Forwarded-For headers are one list, in order (RFC 9110 5.3).
+    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for")) or None
+    ip = client_ip(peer, forwarded_for, settings.trusted_proxies)
     limiter: RateLimiter = request.app.state.beacon_limiter
     if not limiter.allow(ip or "unknown"):
         return _cors(error_response(429, "rate_limited", "too many beacons from this address; slow down"))

@@ -59,21 +59,33 @@ class Beacon(BaseModel):
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str]) -> str | None:
-    """The shopper's address: the peer's, or — only behind a trusted proxy — the first X-Forwarded-For one."""
+    """The shopper's address: the peer's, or — behind trusted proxies — the rightmost X-Forwarded-For address
+    that is not a trusted proxy.
+
+    Each proxy appends the address that connected to it, so only the entries our own proxies wrote can be
+    believed; the leftmost is whatever the client sent, and a shopper must not choose the IP Cartio records.
+    Walking from the right, the first address outside `trusted` is the shopper. An entry that is not an address
+    stops the walk at the last hop we could believe.
+    """
     if peer is None:
         return None
     try:
-        peer_ip = ipaddress.ip_address(peer)
+        hop = ipaddress.ip_address(peer)
     except ValueError:
         return None
     networks = [ipaddress.ip_network(c, strict=False) for c in trusted]
-    if forwarded_for and any(peer_ip in n for n in networks):
-        first = forwarded_for.split(",")[0].strip()
+
+    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address in network for network in networks)
+
+    for entry in reversed((forwarded_for or "").split(",")):
+        if not is_trusted(hop):
+            break
         try:
-            return str(ipaddress.ip_address(first))
+            hop = ipaddress.ip_address(entry.strip())
         except ValueError:
-            return str(peer_ip)
-    return str(peer_ip)
+            break
+    return str(hop)
 
 
 class RateLimiter:
