@@ -7,7 +7,7 @@ PG_SERVER ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 SERVICES := carts blacklist reports notifier gateway
 
-.PHONY: run test lint setup infra migrate bench
+.PHONY: run test lint setup infra migrate bench ui browser
 
 setup:
 	@./scripts/ensure-tools.sh
@@ -20,7 +20,15 @@ migrate: setup infra
 		CARTIO_DATABASE_URL=$(PG_SERVER)/cartio_$$s $(VENV)/python -m cartio_$$s migrate || exit 1; \
 	done
 
-run: migrate
+# The admin UI: npm ci from the committed lock and the Vite build into services/gateway/ui/dist (not committed).
+ui:
+	@./scripts/build-ui.sh
+
+# The system Chromium the browser tests (tests/browser) drive.
+browser:
+	@./scripts/ensure-browser.sh
+
+run: migrate ui
 	@echo "Starting Cartio (Ctrl-C stops everything)..."
 	@$(VENV)/honcho -e run.env start -f Procfile
 
@@ -29,7 +37,8 @@ lint: setup
 	$(VENV)/mypy
 	$(VENV)/lint-imports
 
-test: setup infra lint
+test: setup infra lint ui browser
+	cd services/gateway/ui && npx vitest run
 	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
 		$(VENV)/pytest
 

@@ -140,15 +140,12 @@ async def test_every_route_serves_the_sessions_store_only(gw: Any, two_stores: d
 
     # the same cart id, asked for by its own store's merchant, is there
     assert (await mb.get(f"/api/carts/{cart_b}")).status_code == 200
-    # and the plain pages too
-    page_a = await ma.get("/")
-    assert cart_a in page_a.text
-    assert cart_b not in page_a.text
-    assert (await ma.get(f"/carts/{cart_b}")).status_code == 404
-    detail = await ma.get(f"/carts/{cart_a}")
-    assert detail.status_code == 200
-    assert "Red Mug" in detail.text
-    assert "Fountain Pen" not in detail.text
+    # the screens are the admin UI's one page for every route; what they show comes only from the API above
+    for path in ("/", f"/carts/{cart_a}", f"/carts/{cart_b}"):
+        page = await ma.get(path)
+        assert page.status_code == 200
+        assert '<div id="root">' in page.text
+        assert cart_b not in page.text
 
 
 async def test_malformed_ids_are_refused_before_forwarding(gw: Any, two_stores: dict[str, Any]) -> None:
@@ -223,7 +220,7 @@ async def test_state_changes_are_audited_with_who_what_and_result(gw: Any) -> No
     assert (await m.get("/api/audit", params={"cursor": "x"})).status_code == 422
 
 
-async def test_carts_down_gives_503_json_and_the_page_says_so(gw: Any, two_stores: dict[str, Any]) -> None:
+async def test_carts_down_gives_503_json_and_the_app_still_opens(gw: Any, two_stores: dict[str, Any]) -> None:
     ma, cart = two_stores["ma"], two_stores["cart_a"]
     before = (await ma.get(f"/api/carts/{cart}")).json()
     gw.system.stop_process("carts")
@@ -233,9 +230,10 @@ async def test_carts_down_gives_503_json_and_the_page_says_so(gw: Any, two_store
         assert listing.json()["error"]["code"] == "carts_unavailable"
         change = await ma.send("DELETE", f"/api/carts/{cart}")
         assert change.status_code == 503
+        # the admin UI still opens (it shows the API's message, as the browser tests see)
         page = await ma.get("/")
         assert page.status_code == 200
-        assert "cannot be shown right now" in page.text
+        assert '<div id="root">' in page.text
     finally:
         await gw.system.start_process("carts")
     assert (await ma.get("/api/carts")).status_code == 200
