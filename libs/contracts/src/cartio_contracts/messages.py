@@ -295,6 +295,12 @@ class SendCart(Message):
     checkout_cart_id: uuid.UUID | None = None
     store_name: str | None = None
 
+    @staticmethod
+    def command_id(store_hash: str, cart_id: uuid.UUID, idempotency_key: str) -> uuid.UUID:
+        """The message id (= the notice id) of the send asked for with this Idempotency-Key: the same key names
+        the same notice in carts and in the notifier, so a repeat never makes a second email."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"cartio:send:{store_hash}/{cart_id}/{idempotency_key}")
+
 
 class NotificationSent(Message):
     TYPE = "notification.sent"

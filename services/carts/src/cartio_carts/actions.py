@@ -41,7 +41,7 @@ from . import domain
 from .domain import Change
 from .errors import ApiError, CommitThen, bigcommerce_unavailable, not_found
 from .service import CartService, Row, now
-from .tables import cart_timeline, carts, order_requests
+from .tables import cart_timeline, carts, order_requests, send_requests, stores
 from .views import cart_json
 
 log = get_logger(__name__)
@@ -261,9 +261,21 @@ class Actions:
     # --- send to the shopper -------------------------------------------------------------------------------
 
     async def send(self, store_hash: str, cart_id: uuid.UUID, actor: str, *, email: str | None,
-                   message: str | None) -> dict[str, Any]:
+                   message: str | None, key: str | None = None) -> dict[str, Any]:
+        """Email the cart as the merchant sees it, with a fresh checkout link; once per Idempotency-Key.
+
+        With a key, the command's id comes from the key (`SendCart.command_id`) and the answer is kept with it,
+        so a repeat (a double click, a retry after a timeout) gets the same answer and sends nothing more.
+        """
+        request_hash = hashlib.sha256(
+            json.dumps({"cart_id": str(cart_id), "email": email, "message": message}, sort_keys=True).encode()
+        ).hexdigest()
         client = await self.service.clients.get(store_hash)
         async with self._locked(store_hash, cart_id) as session:
+            if key is not None:
+                earlier = await self._earlier_send(session, store_hash, key, request_hash)
+                if earlier is not None:
+                    return earlier
             row = self._alive(await self.service.get_row(session, store_hash, cart_id))
             recipient = email or row["email"]
             if not recipient:
@@ -281,47 +293,84 @@ class Actions:
             except InvalidRequest as exc:
                 raise ApiError(422, "cart_not_sendable",
                                f"BigCommerce could not make a checkout link: {exc.detail or exc.title}") from None
-            target = await self.service.get_row(session, store_hash, target_id)
-            assert target is not None
-            command = SendCart(cart=domain.snapshot(target), recipient=recipient, checkout_url=urls.checkout_url,
-                               message=message, requested_by=actor)
-            envelope = await self.service.emit(session, store_hash, command, routing_key=SendCart.TYPE)
+            # The merchant's own cart (re-read while making the link), not the copy the link opens.
+            current = await self.service.get_row(session, store_hash, cart_id)
+            assert current is not None
+            command = SendCart(cart=domain.snapshot(current), recipient=recipient, checkout_url=urls.checkout_url,
+                               message=message, requested_by=actor, checkout_cart_id=target_id,
+                               store_name=await self._store_name(session, store_hash))
+            command_id = SendCart.command_id(store_hash, cart_id, key) if key is not None else None
+            envelope = await self.service.emit(session, store_hash, command, routing_key=SendCart.TYPE,
+                                               message_id=command_id)
             detail = {"recipient": recipient, "link_cart_id": str(target_id), "command_id": str(envelope.message_id)}
             await self.service.timeline(session, store_hash, cart_id, actor=actor, action="sent_to_shopper",
                                         detail=detail)
             if target_id != cart_id:
                 await self.service.timeline(session, store_hash, target_id, actor=actor, action="sent_to_shopper",
                                             detail=detail)
+            result = {
+                "notification": {"id": str(envelope.message_id), "status": "queued", "recipient": recipient,
+                                 "message": message, "requested_by": actor},
+                "checkout_url": urls.checkout_url,
+                "cart_url": urls.cart_url,
+                "recipient": recipient,
+                "cart_id": str(cart_id),
+                "link_cart_id": str(target_id),
+            }
+            if key is not None:
+                await self._keep_send(session, store_hash, key, cart_id, request_hash, envelope.message_id, result)
         log.info("cart sent to shopper", store_hash=store_hash, cart_id=str(cart_id), link_cart=str(target_id),
-                 actor=actor)
-        return {
-            "notification": {"id": str(envelope.message_id), "status": "queued", "recipient": recipient,
-                             "message": message, "requested_by": actor},
-            "checkout_url": urls.checkout_url,
-            "cart_url": urls.cart_url,
-            "recipient": recipient,
-            "cart_id": str(cart_id),
-            "link_cart_id": str(target_id),
-        }
+                 actor=actor, command_id=str(envelope.message_id))
+        return {**result, "replayed": False}
+
+    @staticmethod
+    async def _earlier_send(session: AsyncSession, store_hash: str, key: str, request_hash: str
+                            ) -> dict[str, Any] | None:
+        earlier = (await session.execute(
+            sa.select(send_requests.c.request_hash, send_requests.c.result)
+            .where(send_requests.c.store_hash == store_hash, send_requests.c.idempotency_key == key)
+        )).first()
+        if earlier is None:
+            return None
+        if earlier.request_hash != request_hash:
+            raise ApiError(422, "idempotency_key_reused",
+                           "This Idempotency-Key was used for a different send; use a new key")
+        result: dict[str, Any] = earlier.result
+        return {**result, "replayed": True}
+
+    @staticmethod
+    async def _keep_send(session: AsyncSession, store_hash: str, key: str, cart_id: uuid.UUID, request_hash: str,
+                         command_id: uuid.UUID, result: dict[str, Any]) -> None:
+        kept = (await session.execute(
+            pg_insert(send_requests).values(store_hash=store_hash, idempotency_key=key, cart_id=cart_id,
+                                            request_hash=request_hash, command_id=command_id, result=result)
+            .on_conflict_do_nothing().returning(send_requests.c.idempotency_key)
+        )).first()
+        if kept is None:
+            # The same key was used at the same moment for another cart (one cart's sends are serialised).
+            raise ApiError(422, "idempotency_key_reused",
+                           "This Idempotency-Key was used for a different send; use a new key")
+
+    @staticmethod
+    async def _store_name(session: AsyncSession, store_hash: str) -> str | None:
+        name: str | None = (await session.execute(
+            sa.select(stores.c.name).where(stores.c.store_hash == store_hash)
+        )).scalar_one_or_none()
+        return name
 
     async def _checkout_link(
         self, session: AsyncSession, store_hash: str, client: BigCommerceClient, row: Row, actor: str
     ) -> tuple[uuid.UUID, Any]:
         """A fresh checkout link. A cart the storefront made cannot mint one (doc 5.3): it is re-created
-        through the Management API with the same items, customer and currency, and the link is the new
-        cart's. Returns (cart id the link opens, redirect URLs)."""
+        through the Management API with the same lines (variant, options, a changed price), customer and
+        currency, and the link is the new cart's. The merchant's cart is refreshed from the same read, so the
+        email shows what the link opens. Returns (cart id the link opens, redirect URLs)."""
         cart_id: uuid.UUID = row["cart_id"]
         if row["source_cart_id"] is not None:
             return cart_id, await client.create_redirect_urls(str(cart_id))
         current = await client.get_cart(str(cart_id))
-        lines: list[dict[str, Any]] = []
-        for line in current.line_items.catalog_items:
-            if line.parent_id:
-                continue
-            entry: dict[str, Any] = {"product_id": line.product_id, "quantity": line.quantity}
-            if line.variant_id is not None:
-                entry["variant_id"] = line.variant_id
-            lines.append(entry)
+        await self.service.refresh(session, store_hash, client, cart_id, cart=current)
+        lines = domain.recreated_lines(current)
         if not lines:
             raise ApiError(422, "cart_not_sendable", "The cart has no catalog items to send")
         new = await client.create_cart(

@@ -194,10 +194,16 @@ async def delete_cart(store: Store, cart_id: str, actor: Actor, actions: Act) ->
 
 
 @router.post("/carts/{cart_id}/send")
-async def send_cart(store: Store, cart_id: str, actor: Actor, actions: Act, body: SendIn | None = None
-                    ) -> dict[str, Any]:
+async def send_cart(store: Store, cart_id: str, actor: Actor, actions: Act, body: SendIn | None = None,
+                    idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Optional `Idempotency-Key`: a repeat with the key answers the first send's result and sends nothing."""
+    key = (idempotency_key or "").strip() or None
+    if key is not None and len(key) > 200:
+        raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key header is at most 200 characters")
     body = body or SendIn()
-    return await actions.send(store, cart_uuid(cart_id), actor, email=body.email, message=body.message)
+    result = await actions.send(store, cart_uuid(cart_id), actor, email=body.email, message=body.message, key=key)
+    headers = {"Idempotent-Replayed": "true"} if result["replayed"] else {}
+    return JSONResponse(result, headers=headers)
 
 
 @router.post("/carts/{cart_id}/order")

@@ -24,6 +24,9 @@ from cartio_bigcommerce import BigCommerceClient, InvalidRequest, NotFound, Unau
 from cartio_contracts import Envelope
 from cartio_contracts.messages import (
     BlacklistMatched,
+    NotificationClicked,
+    NotificationFailed,
+    NotificationSent,
     StorefrontSession,
     StoreInstalled,
     StoreUninstalled,
@@ -35,13 +38,15 @@ from cartio_platform.logging import get_logger
 from . import domain
 from .clients import StoreUnavailable
 from .service import SHOPPER, CartService, current_cause, now
-from .tables import orders, stores
+from .tables import carts, orders, stores
 
 log = get_logger(__name__)
 
 WEBHOOK_TYPE = WebhookReceived.TYPE
 CART_ROUTING_KEYS = ("bigcommerce.store.cart.#", "bigcommerce.store.order.#")
-EVENT_ROUTING_KEYS = (StorefrontSession.TYPE, StoreInstalled.TYPE, StoreUninstalled.TYPE, BlacklistMatched.TYPE)
+EVENT_ROUTING_KEYS = (StorefrontSession.TYPE, StoreInstalled.TYPE, StoreUninstalled.TYPE, BlacklistMatched.TYPE,
+                      NotificationSent.TYPE, NotificationFailed.TYPE, NotificationClicked.TYPE)
+NOTIFIER = "notifier"
 
 
 def _parse(model: Any, envelope: Envelope) -> Any:
@@ -71,6 +76,9 @@ class Handlers:
             StoreInstalled.TYPE: self._traced(self.on_store_installed),
             StoreUninstalled.TYPE: self._traced(self.on_store_uninstalled),
             BlacklistMatched.TYPE: self._traced(self.on_blacklist_matched),
+            NotificationSent.TYPE: self._traced(self.on_notification_sent),
+            NotificationFailed.TYPE: self._traced(self.on_notification_failed),
+            NotificationClicked.TYPE: self._traced(self.on_notification_clicked),
         }
 
     @staticmethod
@@ -199,7 +207,7 @@ class Handlers:
         values = {
             "access_token_encrypted": event.access_token_encrypted, "scope": event.scope, "active": True,
             "installed_at": event.installed_at, "uninstalled_at": None, "purge_after": None, "purged_at": None,
-            "updated_at": now(),
+            "updated_at": now(), **({"name": event.store_name} if event.store_name else {}),
         }
         stmt = pg_insert(stores).values(store_hash=store_hash, **values)
         stmt = stmt.on_conflict_do_update(
@@ -253,3 +261,43 @@ class Handlers:
         except Unauthorized as exc:
             log.error("BigCommerce refused the store's token; blacklist match dropped", store_hash=store_hash,
                       rule_id=match.rule_id, subject=match.subject, error=str(exc))
+
+    # --- the notifier's outcomes, on the cart's timeline ---------------------------------------------------
+
+    async def _note(self, session: AsyncSession, store_hash: str, cart_ids: list[uuid.UUID | None], *, actor: str,
+                    action: str, detail: dict[str, Any], at: Any) -> None:
+        """A timeline entry on each known cart of `cart_ids` (the merchant's cart and the one the link opens)."""
+        seen: set[uuid.UUID] = set()
+        for cart_id in cart_ids:
+            if cart_id is None or cart_id in seen:
+                continue
+            seen.add(cart_id)
+            if await self.service.get_row(session, store_hash, cart_id) is None:
+                continue
+            await self.service.timeline(session, store_hash, cart_id, actor=actor, action=action, detail=detail,
+                                        at=at)
+
+    async def on_notification_sent(self, session: AsyncSession, envelope: Envelope) -> None:
+        sent: NotificationSent = _parse(NotificationSent, envelope)
+        detail = {"notification_id": str(sent.notification_id), "recipient": sent.recipient,
+                  **({"checkout_cart_id": str(sent.checkout_cart_id)} if sent.checkout_cart_id else {})}
+        await self._note(session, envelope.store_hash, [sent.cart_id, sent.checkout_cart_id], actor=NOTIFIER,
+                         action="notification_sent", detail=detail, at=sent.sent_at)
+
+    async def on_notification_failed(self, session: AsyncSession, envelope: Envelope) -> None:
+        failed: NotificationFailed = _parse(NotificationFailed, envelope)
+        detail = {"notification_id": str(failed.notification_id), "recipient": failed.recipient,
+                  "error": failed.error}
+        await self._note(session, envelope.store_hash, [failed.cart_id], actor=NOTIFIER,
+                         action="notification_failed", detail=detail, at=failed.failed_at)
+
+    async def on_notification_clicked(self, session: AsyncSession, envelope: Envelope) -> None:
+        """The click names the cart the link opens; a re-created cart's click shows on the merchant's cart too."""
+        clicked: NotificationClicked = _parse(NotificationClicked, envelope)
+        source = (await session.execute(
+            sa.select(carts.c.source_cart_id)
+            .where(carts.c.store_hash == envelope.store_hash, carts.c.cart_id == clicked.cart_id)
+        )).scalar_one_or_none()
+        await self._note(session, envelope.store_hash, [source, clicked.cart_id], actor=SHOPPER,
+                         action="notification_clicked", detail={"notification_id": str(clicked.notification_id)},
+                         at=clicked.clicked_at)

@@ -65,12 +65,13 @@ class CartService:
 
     # --- plumbing ------------------------------------------------------------------------------------------
 
-    async def emit(self, session: AsyncSession, store_hash: str, message: Message, *, routing_key: str | None = None
-                   ) -> Envelope:
+    async def emit(self, session: AsyncSession, store_hash: str, message: Message, *, routing_key: str | None = None,
+                   message_id: uuid.UUID | None = None) -> Envelope:
         """Write an event (or command) to the outbox, published on the events exchange after commit."""
         cause = current_cause.get()
         envelope = message.envelope(
             store_hash,
+            message_id=message_id,
             correlation_id=(cause.correlation_id or str(cause.message_id)) if cause else None,
             causation_id=str(cause.message_id) if cause else None,
         )

@@ -31,6 +31,8 @@ stores = sa.Table(
     sa.Column("purge_after", TS),
     sa.Column("purged_at", TS),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    # The store's name (from store.installed): the cart email is written in it.
+    sa.Column("name", sa.Text),
 )
 
 carts = sa.Table(
@@ -173,6 +175,20 @@ order_requests = sa.Table(
     ),
 )
 
+# Send-to-shopper requests by Idempotency-Key: written with the command, so a repeat answers the same result
+# and sends nothing more.
+send_requests = sa.Table(
+    "send_requests",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("cart_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("command_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("result", JSONB, nullable=False),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+)
+
 __all__ = [
     "cart_timeline",
     "carts",
@@ -182,5 +198,6 @@ __all__ = [
     "orders",
     "outbox",
     "pending_sessions",
+    "send_requests",
     "stores",
 ]

@@ -13,7 +13,17 @@ from cartio_platform.logging import get_logger
 
 from . import domain
 from .service import SYSTEM, CartService, now
-from .tables import cart_timeline, carts, inbox, order_requests, orders, outbox, pending_sessions, stores
+from .tables import (
+    cart_timeline,
+    carts,
+    inbox,
+    order_requests,
+    orders,
+    outbox,
+    pending_sessions,
+    send_requests,
+    stores,
+)
 
 log = get_logger(__name__)
 
@@ -68,7 +78,7 @@ async def purge_stores(service: CartService, at: datetime | None = None) -> list
             )
         ).scalars().all()
         for store_hash in due:
-            for table in (cart_timeline, pending_sessions, order_requests, orders, carts, inbox):
+            for table in (cart_timeline, pending_sessions, order_requests, send_requests, orders, carts, inbox):
                 await session.execute(table.delete().where(table.c.store_hash == store_hash))
             await session.execute(
                 outbox.delete().where(outbox.c.store_hash == store_hash, outbox.c.published_at.is_not(None))

@@ -165,7 +165,24 @@ async def test_send_makes_a_fresh_checkout_link_and_commands_the_notifier(world:
     assert command["checkout_url"] == body["checkout_url"]
     assert command["message"] == "Your cart is waiting"
     assert command["requested_by"] == STAFF
-    assert {i["product_id"] for i in command["cart"]["items"]} == {p1["id"], p2["id"]}
+    # the email shows the merchant's own cart; the link opens the re-created one
+    assert command["cart"]["id"] == cart["id"]
+    assert command["checkout_cart_id"] == link_cart
+    assert {i["product_id"]: i["quantity"] for i in command["cart"]["items"]} == {p1["id"]: 2, p2["id"]: 1}
+    assert Decimal(command["cart"]["grand_total"]) == Decimal(original["summary"]["grand_total"])
+    assert commands()[0].message_id == uuid.UUID(body["notification"]["id"])
+
+    # the notifier's outcome shows on the merchant's cart and on the copy the link opens
+    def sent_on(cart_id: str) -> Any:
+        async def seen() -> list[dict[str, Any]]:
+            timeline = (await world.cart(store, cart_id)).json()["timeline"]
+            return [t for t in timeline if t["action"] == "notification_sent"]
+        return seen
+
+    entry = (await wait_until(sent_on(cart["id"]), timeout=20, what="notification_sent on the timeline"))[0]
+    assert entry["detail"]["recipient"] == "cy@buyer.example"
+    assert entry["detail"]["notification_id"] == body["notification"]["id"]
+    assert await wait_until(sent_on(link_cart), what="notification_sent on the link's cart")
 
     # sending the re-created cart again mints a new link for it, without another copy
     again = await world.carts.post(url(store, f"/{link_cart}/send"), json={"email": "Other@Buyer.example"})
@@ -180,6 +197,69 @@ async def test_send_makes_a_fresh_checkout_link_and_commands_the_notifier(world:
     invalid = await world.carts.post(url(store, f"/{no_email['id']}/send"), json={"email": "not-an-email"})
     assert invalid.status_code == 422
     assert invalid.json()["error"]["code"] == "invalid_email"
+
+
+async def test_send_with_the_same_idempotency_key_answers_the_first_send_and_commands_once(world: World) -> None:
+    store = await world.new_store()
+    (p1,) = simple_products(await world.products(store), 1)
+    cart = await known_cart(world, store, [{"product_id": p1["id"], "quantity": 1}], email="di@buyer.example")
+    headers = {"X-Cartio-Actor": STAFF, "Idempotency-Key": "send-1"}
+    first = await world.carts.post(url(store, f"/{cart['id']}/send"), headers=headers, json={"message": "Hi"})
+    assert first.status_code == 200, first.text
+    again = await world.carts.post(url(store, f"/{cart['id']}/send"), headers=headers, json={"message": "Hi"})
+    assert again.status_code == 200, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["notification"] == first.json()["notification"]
+    assert again.json()["checkout_url"] == first.json()["checkout_url"]
+
+    other = await world.carts.post(url(store, f"/{cart['id']}/send"), headers=headers, json={"message": "Bye"})
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+    def commands() -> list[Any]:
+        return world.events.of(store.hash, "notifier.send_cart")
+
+    await wait_until(commands, what="notifier.send_cart")
+    await asyncio.sleep(1.0)  # the outbox relay polls every 0.5 s: a second command would be out by now
+    assert len(commands()) == 1
+    timeline = (await world.cart(store, cart["id"])).json()["timeline"]
+    assert [t["action"] for t in timeline].count("sent_to_shopper") == 1
+
+
+async def test_a_recreated_cart_keeps_each_lines_variant_options_and_changed_price(world: World) -> None:
+    store = await world.new_store()
+    products = await world.products(store)
+    varied = next(p for p in products if len(p.get("variants") or []) > 1
+                  and all((v.get("inventory_level") or 100) > 5 for v in p["variants"]))
+    variant = varied["variants"][-1]
+    cart = await known_cart(world, store, [{"product_id": varied["id"], "variant_id": variant["id"], "quantity": 2}],
+                            email="ed@buyer.example")
+    line = (await sim_cart(world, store, cart["id"]))["line_items"]["physical_items"][0]  # type: ignore[index]
+    # the store (another app, a price rule) changed the line's price: the shopper is owed that price
+    changed = await world.sim.put(
+        f"/stores/{store.hash}/v3/carts/{cart['id']}/items/{line['id']}", headers={"X-Auth-Token": store.token},
+        json={"line_item": {"product_id": varied["id"], "variant_id": variant["id"], "quantity": 2,
+                            "list_price": 7.25}},
+    )
+    assert changed.status_code == 200, changed.text
+    sent = await world.carts.post(url(store, f"/{cart['id']}/send"), json={})
+    assert sent.status_code == 200, sent.text
+    recreated = await sim_cart(world, store, sent.json()["link_cart_id"])
+    assert recreated is not None
+    (copy,) = recreated["line_items"]["physical_items"]
+    assert (copy["product_id"], copy["variant_id"], copy["quantity"]) == (varied["id"], variant["id"], 2)
+    assert copy["options"] == line["options"]
+    assert line["options"]
+    assert Decimal(str(copy["list_price"])) == Decimal("7.25")
+
+    def commands() -> list[Any]:
+        return world.events.of(store.hash, "notifier.send_cart")
+
+    command = (await wait_until(commands, what="notifier.send_cart"))[0].data
+    # the email shows the price the store changed to (carts re-read the cart to make the link)
+    (item,) = command["cart"]["items"]
+    assert Decimal(item["unit_price"]) == Decimal("7.25")
+    assert {o["name"] for o in item["options"]} == {o["name"] for o in line["options"]}
 
 
 async def test_create_order_once_per_key_and_replay_the_result(world: World) -> None:

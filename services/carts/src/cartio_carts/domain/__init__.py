@@ -25,6 +25,7 @@ from .enforcement import (
 from .listing import MAX_LIMIT, BadParameter, ListQuery, decode_cursor, encode_cursor, parse_list_query
 from .money import CENT, ZERO, money, money_str, utc
 from .orders import is_uuid, order_lines, order_placed
+from .sending import recreated_lines
 from .shopper import browser_from_user_agent, country_from_ip, normalize_ip
 from .snapshots import snapshot
 from .status import (
@@ -50,6 +51,6 @@ __all__ = [
     "country_from_ip", "decline_note", "decode_cursor", "diff", "encode_cursor", "is_idle", "is_newer",
     "is_terminal", "is_uuid", "linked_cart", "make_item", "map_cart", "missing_address_fields", "money",
     "money_str", "needs_block", "needs_decline", "normalize_ip", "order_lines", "order_placed",
-    "parse_list_query", "plan_enforcement", "snapshot", "status_update_is_known", "transition", "utc",
-    "view_from_row",
+    "parse_list_query", "plan_enforcement", "recreated_lines", "snapshot", "status_update_is_known", "transition",
+    "utc", "view_from_row",
 ]
