@@ -95,7 +95,7 @@ async def _audit(request: Request, status: int) -> None:
         summary["body"] = summarize(body)
     route = request.scope.get("route")
     params = request.path_params
-    target = "/".join(str(params[k]) for k in ("cart_id", "item_id") if k in params) or None
+    target = "/".join(str(params[k]) for k in ("cart_id", "item_id", "rule_id") if k in params) or None
     await audit.record_now(
         gateway(request).db,
         store_hash=session.store_hash,
