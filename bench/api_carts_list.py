@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/api_carts_list.py [--carts 1000000] [--requests 200] [--output docs/benchmarks.md]
 
-The whole system as real processes (tests.harness.System: simulator, ingest, carts and gateway on fresh
+The whole system as real processes (cartio_platform.testing.system: simulator, ingest, carts and gateway on fresh
 databases and their own broker namespace, on the servers of CARTIO_TEST_POSTGRES_URL / CARTIO_TEST_AMQP_URL,
 default the local ones). The app is installed into the simulator's store and a shopper's cart is waited for
 in `GET /api/carts`; then the store gets a million carts (and another store a tenth as many) written straight
@@ -40,7 +40,7 @@ from bench.carts_list import (  # noqa: E402
     write_section,
 )
 from cartio_platform.testing import wait_until  # noqa: E402
-from tests.harness import SERVICE_TOKEN, Merchant, System  # noqa: E402
+from cartio_platform.testing.system import SERVICE_TOKEN, Merchant, System  # noqa: E402
 
 OTHER = "otherstore"
 
@@ -108,8 +108,8 @@ async def main() -> None:
         f"## gateway: `GET /api/carts` (the merchant's session) with {args.carts:,} carts",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} with `bench/api_carts_list.py` on this machine ({machine(load)}): "
-        "simulator, ingest, carts and gateway started as real processes (`tests.harness.System`), the app installed "
-        "into the simulator's store, a shopper's cart seen in `GET /api/carts`, then "
+        "simulator, ingest, carts and gateway started as real processes (`cartio_platform.testing.system`), "
+        "the app installed into the simulator's store, a shopper's cart seen in `GET /api/carts`, then "
         f"{args.carts:,} carts written into the store in carts' database and {args.carts // 10:,} into another "
         f"({total:,} rows, table and indexes {size}). Each request goes from the client with the merchant's session "
         "cookie to the gateway (session lookup in its database), over HTTP to carts' internal API, and back; "

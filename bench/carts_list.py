@@ -34,12 +34,9 @@ from cartio_carts.api import listing_query
 from cartio_platform.db import drop_database, ensure_database
 from cartio_platform.migrate import upgrade_async
 from cartio_platform.testing import Infra, TempDatabases, delete_namespace, free_port
+from cartio_platform.testing.system import System
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: tests is a package of the repository's root
-    sys.path.insert(0, str(ROOT))
-
-from tests.harness import System  # noqa: E402
 
 STORE = "benchstore"
 OTHER = "otherstore"

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/e2e_latency.py [--changes 100] [--interval 0.5] [--output docs/benchmarks.md]
 
-The whole system as real processes (tests.harness.System: simulator, ingest, carts and gateway on fresh
+The whole system as real processes (cartio_platform.testing.system: simulator, ingest, carts and gateway on fresh
 databases and their own broker namespace, on the servers of CARTIO_TEST_POSTGRES_URL / CARTIO_TEST_AMQP_URL,
 default the local ones). The app is installed into the simulator's store, a merchant logs in and opens the
 live feed (`GET /api/live`, server-sent events). Then `--changes` times, one after the other and at most one
@@ -39,8 +39,8 @@ from bench.carts_list import (  # noqa: E402
     write_section,
 )
 from cartio_platform.testing import wait_until  # noqa: E402
+from cartio_platform.testing.system import Merchant  # noqa: E402
 from tests.e2e.test_tenancy_and_live import listening  # noqa: E402
-from tests.harness import Merchant  # noqa: E402
 
 NEW_CART = "new cart (`POST /_sim/carts`)"
 ITEM_ADDED = "item added (`POST /_sim/carts/{id}/items`)"
@@ -147,7 +147,7 @@ async def main() -> None:
         "## end to end: a shopper's change in `GET /api/carts/{id}` and on the live feed",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} with `bench/e2e_latency.py` on this machine ({machine(load)}): "
-        "simulator, ingest, carts and gateway started as real processes (`tests.harness.System`), the app "
+        "simulator, ingest, carts and gateway started as real processes (`cartio_platform.testing.system`), the app "
         "installed into the simulator's store, a merchant logged in with the live feed (`GET /api/live`) open. "
         f"{args.changes} changes by a shopper in the simulator, one after the other and at most one every "
         f"{args.interval:g} s: alternately a new cart with one product and a second product added to that cart "

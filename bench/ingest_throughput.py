@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest_throughput.py [--webhooks 3000] [--concurrency 50] [--output docs/benchmarks.md]
 
-The whole system as real processes (tests.harness.System: simulator, ingest, carts and gateway on fresh
+The whole system as real processes (cartio_platform.testing.system: simulator, ingest, carts and gateway on fresh
 databases and their own broker namespace, on the servers of CARTIO_TEST_POSTGRES_URL / CARTIO_TEST_AMQP_URL,
 default the local ones); the app is installed into the simulator's store and a shopper's cart is waited for in
 `GET /api/carts`, so carts knows the store. Then valid `store/cart/deleted` webhooks (the shape of
@@ -56,7 +56,7 @@ from bench.carts_list import (  # noqa: E402
 from cartio_contracts import Topology  # noqa: E402
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret  # noqa: E402
 from cartio_platform.testing import wait_until  # noqa: E402
-from tests.harness import WEBHOOK_KEY, System  # noqa: E402
+from cartio_platform.testing.system import WEBHOOK_KEY, System  # noqa: E402
 
 SCOPE = "store/cart/deleted"
 ONE_BY_ONE = 300  # webhooks sent one at a time: the latency of an unloaded ingest
@@ -208,7 +208,7 @@ async def main() -> None:
         f"## ingest: {args.webhooks:,} webhooks, {args.concurrency} in flight",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} with `bench/ingest_throughput.py` on this machine ({machine(load)}): "
-        "simulator, ingest, carts and gateway started as real processes (`tests.harness.System`), the app "
+        "simulator, ingest, carts and gateway started as real processes (`cartio_platform.testing.system`), the app "
         f"installed into the simulator's store. Valid `{SCOPE}` webhooks (each of another cart, none of which "
         "exists) posted with the store's secret to ingest's `/webhooks/bigcommerce` through httpx from one client "
         f"process, {args.concurrency} clients of one connection each; ingest answers 200 only once RabbitMQ "

@@ -30,11 +30,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from cartio_bigcommerce import WebhookPayload
 from cartio_carts.domain import MAX_LIMIT, STATUSES, USER_TYPES
-from cartio_ingest.domain import Beacon, WebhookPayload
+from cartio_ingest.domain import Beacon
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret
 from cartio_platform.testing import Infra, TempDatabases, wait_until
-from tests.harness import SERVICE_TOKEN, System
+from cartio_platform.testing.system import SERVICE_TOKEN, System
 
 pytestmark = pytest.mark.e2e
 

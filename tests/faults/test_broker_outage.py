@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from cartio_platform.testing import wait_until
-from tests.harness import System
+from cartio_platform.testing.system import System
 
 pytestmark = pytest.mark.faults
 

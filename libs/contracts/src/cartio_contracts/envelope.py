@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from cartio_bigcommerce.store_hash import StoreHash
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -22,7 +24,7 @@ class Envelope(BaseModel):
     type: str = Field(min_length=1, max_length=200)
     version: int = Field(default=1, ge=1)
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
-    store_hash: str = Field(min_length=1, max_length=64)
+    store_hash: StoreHash
     correlation_id: str | None = None
     causation_id: str | None = None
     data: dict[str, Any]

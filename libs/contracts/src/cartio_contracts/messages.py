@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from cartio_bigcommerce.webhooks import WebhookPayload
 from cartio_contracts.envelope import Envelope
 from cartio_contracts.topology import ExchangeKind, webhook_binding_key, webhook_routing_key
 
@@ -69,18 +70,13 @@ class Message(BaseModel):
 # --- raw inputs ---------------------------------------------------------------------------------------
 
 
-class WebhookReceived(Message):
-    """A BigCommerce webhook callback exactly as it arrived (thin: scope and ids only)."""
+class WebhookReceived(Message, WebhookPayload):
+    """A BigCommerce webhook callback exactly as it arrived (thin: scope and ids only): the webhook body's one
+    definition (`cartio_bigcommerce.WebhookPayload`) and when ingest received it."""
 
     TYPE = "bigcommerce.webhook_received"
     EXCHANGE = "webhooks"
 
-    scope: str = Field(min_length=1, max_length=200)
-    store_id: str
-    producer: str = Field(pattern=r"^stores/[A-Za-z0-9]+$")
-    data: dict[str, Any]
-    hash: str
-    created_at: int
     received_at: AwareDatetime
 
     def routing_key(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
@@ -12,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from cartio_bigcommerce.store_hash import is_store_hash
+from cartio_bigcommerce.webhooks import WebhookPayload
 from cartio_contracts.messages import StorefrontSession, WebhookReceived
-from cartio_ingest.domain import STORE_HASH_PATTERN, Beacon, RateLimiter, WebhookPayload, client_ip
+from cartio_ingest.domain import Beacon, RateLimiter, client_ip, webhook_message_id
 from cartio_ingest.settings import Settings
 from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
@@ -78,19 +79,12 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
     if payload.store_hash in request.app.state.uninstalled:
         log.info("webhook refused: store uninstalled", store_hash=payload.store_hash, scope=payload.scope)
         return error_response(410, "store_uninstalled", "the app is not installed in this store")
-    message = WebhookReceived(
-        scope=payload.scope,
-        store_id=payload.store_id,
-        producer=payload.producer,
-        data=payload.data,
-        hash=payload.hash,
-        created_at=payload.created_at,
-        received_at=datetime.now(UTC),
-    )
+    message = WebhookReceived(**payload.model_dump(), received_at=datetime.now(UTC))
     delivery_id = (request.headers.get("webhook-id") or "")[:200] or None
     try:
         # On the webhooks exchange, routed by scope (WebhookReceived says so).
-        envelope = await runtime.publish(message, payload.store_hash, message_id=payload.message_id(delivery_id),
+        message_id = webhook_message_id(payload, delivery_id)
+        envelope = await runtime.publish(message, payload.store_hash, message_id=message_id,
                                          timeout=settings.publish_timeout)
     except BrokerUnavailable as exc:
         # BigCommerce retries a non-2xx; nothing is lost as long as we never answer 200 unconfirmed.
@@ -152,7 +146,7 @@ def _cors(response: Response) -> Response:
 async def storefront_script(
     settings: SettingsDep, store: Annotated[str, Query(min_length=1, max_length=32)]
 ) -> Response:
-    if not re.match(STORE_HASH_PATTERN, store):
+    if not is_store_hash(store):
         return error_response(422, "invalid_store", "store must be a store hash (lowercase letters and digits)")
     script = SCRIPT.replace("__CARTIO_BEACON_URL__", settings.public_ingest_url.rstrip("/") + "/storefront/events")
     script = script.replace("__CARTIO_STORE__", store)

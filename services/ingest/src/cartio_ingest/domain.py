@@ -1,4 +1,7 @@
-"""Pure rules of ingest: what a valid webhook and beacon are, the dedupe key, the shopper's IP."""
+"""Pure rules of ingest: what a valid beacon is, a webhook's dedupe key, the shopper's IP.
+
+The webhook body and the store hash have their one definition in `cartio_bigcommerce`.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +9,26 @@ import ipaddress
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from cartio_bigcommerce.store_hash import StoreHash
+from cartio_bigcommerce.webhooks import WebhookPayload
 
 # Every Cartio webhook message id lives in this UUID namespace, so a re-sent webhook maps to the same id.
 WEBHOOK_ID_NAMESPACE = uuid.UUID("6f1f6c3e-2d0b-4c55-9d1e-0c1f2a9b7e01")
-STORE_HASH_PATTERN = r"^[a-z0-9]{1,32}$"
 
 
-class WebhookPayload(BaseModel):
-    """A BigCommerce webhook callback (bigcommerce-api.md 4.2)."""
+def webhook_message_id(payload: WebhookPayload, delivery_id: str | None = None) -> uuid.UUID:
+    """Derived from the webhook: BigCommerce's retries and duplicates of one event become one message.
 
-    model_config = ConfigDict(extra="ignore")
-
-    scope: str = Field(min_length=3, max_length=200, pattern=r"^store/[A-Za-z0-9_/*{}.-]+$")
-    store_id: str = Field(min_length=1, max_length=32)
-    producer: str = Field(pattern=r"^stores/[a-z0-9]{1,32}$")
-    data: dict[str, Any]
-    hash: str = Field(min_length=1, max_length=128)
-    created_at: int = Field(ge=0)
-
-    @field_validator("store_id", mode="before")
-    @classmethod
-    def _store_id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
-
-    @property
-    def store_hash(self) -> str:
-        return self.producer.split("/", 1)[1]
-
-    def message_id(self, delivery_id: str | None = None) -> uuid.UUID:
-        """Derived from the webhook: BigCommerce's retries and duplicates of one event become one message.
-
-        The delivery's `webhook-id` (Standard Webhooks, stable across retries) names the event exactly; without
-        it the payload must do, but thin payloads of two changes to one cart in the same second look alike.
-        """
-        if delivery_id:
-            return uuid.uuid5(WEBHOOK_ID_NAMESPACE, f"{self.producer}|webhook-id|{delivery_id}")
-        key = f"{self.producer}|{self.scope}|{self.data.get('id')}|{self.created_at}|{self.hash}"
-        return uuid.uuid5(WEBHOOK_ID_NAMESPACE, key)
+    The delivery's `webhook-id` (Standard Webhooks, stable across retries) names the event exactly; without
+    it the payload must do, but thin payloads of two changes to one cart in the same second look alike.
+    """
+    if delivery_id:
+        return uuid.uuid5(WEBHOOK_ID_NAMESPACE, f"{payload.producer}|webhook-id|{delivery_id}")
+    key = f"{payload.producer}|{payload.scope}|{payload.data.get('id')}|{payload.created_at}|{payload.hash}"
+    return uuid.uuid5(WEBHOOK_ID_NAMESPACE, key)
 
 
 class Beacon(BaseModel):
@@ -53,7 +36,7 @@ class Beacon(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    store_hash: str = Field(pattern=STORE_HASH_PATTERN)
+    store_hash: StoreHash
     cart_id: uuid.UUID = Field(strict=False)
     session_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
