@@ -206,9 +206,10 @@ export interface RuleDraft {
 }
 
 export interface RulePreview {
-  carts: Array<Partial<CartSummary> & { id: string }>;
+  carts: Array<{ cart_id?: string; id?: string; status?: string; email?: string | null; grand_total?: string;
+    currency?: string; updated_at?: string; matched?: string | null }>;
   orders: Array<{ id?: number; order_id?: number; email?: string | null; grand_total?: string; currency?: string;
-    created_at?: string }>;
+    placed_at?: string; matched?: string | null }>;
 }
 
 export interface Hit {
@@ -220,7 +221,7 @@ export interface Hit {
   cart_id?: string | null;
   order_id?: number | null;
   matched?: string | null;
-  matched_at: string;
+  hit_at: string;
 }
 
 export interface AuditEntry {
