@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from cartio_platform.broker import Broker
 from cartio_platform.consumer import replay_parked
+from cartio_platform.errors import describe_validation
 from cartio_platform.logging import configure_logging
 from cartio_platform.migrate import upgrade
-from cartio_platform.settings import ServiceSettings
+from cartio_platform.settings import DevelopmentSecrets, ServiceSettings
 
 
 def service_main(
@@ -24,7 +28,11 @@ def service_main(
     migrations: Path | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    settings = settings_factory()
+    try:
+        settings = settings_factory()
+    except ValidationError as exc:
+        # A bad setting is an operator's mistake: say which, without a traceback.
+        sys.exit(f"cannot start: {describe_validation(list(exc.errors()))}")
     parser = argparse.ArgumentParser(prog=f"python -m cartio_{settings.service_name}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the service (HTTP, consumers, outbox relay)")
@@ -37,6 +45,12 @@ def service_main(
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
 
     if args.command == "serve":
+        try:
+            settings.refuse_development_secrets()
+        except DevelopmentSecrets as exc:
+            sys.exit(f"cannot start: {exc}")
+        # uvicorn re-raises the SIGTERM it drained for once it is done; a drained stop is a clean exit (0).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.run(app_factory(settings), host=settings.host, port=settings.port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=5)
     elif args.command == "migrate":

@@ -11,13 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cartio_contracts.messages import NotificationClicked
 from cartio_platform.broker import BrokerUnavailable
-from cartio_platform.links import LinkSettings, verify_link
+from cartio_platform.links import verify_link
 from cartio_platform.logging import get_logger
 from cartio_platform.runtime import Runtime
 
 log = get_logger(__name__)
 router = APIRouter()
-_KEY = LinkSettings().link_key.get_secret_value()
 
 
 def _page(status: int, title: str, text: str) -> HTMLResponse:
@@ -29,7 +28,8 @@ def _page(status: int, title: str, text: str) -> HTMLResponse:
 
 @router.get("/r/{token}", include_in_schema=False)
 async def recover(token: str, request: Request) -> Response:
-    link = verify_link(_KEY, token) if len(token) <= 4096 else None
+    key = request.app.state.settings.link_key.get_secret_value()
+    link = verify_link(key, token) if len(token) <= 4096 else None
     if link is None:
         return _page(404, "This link is not valid",
                      "The link may have been copied incompletely. Ask the store to send your cart again.")

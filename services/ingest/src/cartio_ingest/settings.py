@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
+from cartio_platform.links import DEV_LINK_KEY
 from cartio_platform.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: str = "ingest"
     port: int = 8001
-    webhook_key: str = "dev-webhook-key"
+    webhook_key: SecretStr = SecretStr("dev-webhook-key")
+    # Verifies the recovery links the notifier signs (same value in both).
+    link_key: SecretStr = SecretStr(DEV_LINK_KEY)
     public_ingest_url: str = "http://127.0.0.1:8001"
     max_webhook_bytes: int = Field(default=64 * 1024, ge=1024)
     max_beacon_bytes: int = Field(default=2 * 1024, ge=256)

@@ -30,6 +30,10 @@ from sqlalchemy import make_url
 
 from cartio_platform.db import drop_database, ensure_database
 
+# The tests run in development mode, which accepts the public development secrets (docs/deploy-bigcommerce.md);
+# the settings they build in-process and the processes they start (which inherit it) read it.
+os.environ.setdefault("CARTIO_ENVIRONMENT", "development")
+
 
 @dataclass(frozen=True)
 class Infra:

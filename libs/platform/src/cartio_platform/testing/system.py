@@ -90,6 +90,7 @@ class System:
             if service.has_database:
                 self.db_urls[service.name] = await self.databases.create(f"{self.name}_{service.name}")
         common = {
+            "CARTIO_ENVIRONMENT": "development",
             "CARTIO_NAMESPACE": self.namespace,
             "CARTIO_AMQP_URL": self.infra.amqp_url,
             "CARTIO_LOG_JSON": "true",
