@@ -1,4 +1,4 @@
-"""Composition of the reports service: database, the events consumer, health routes."""
+"""Composition of the reports service: database, the events consumer, the figures' routes, health routes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from cartio_platform.runtime import Runtime
 from cartio_platform.settings import ServiceSettings
 
+from .api import router
 from .handlers import HANDLERS
 from .tables import metadata
 
@@ -16,4 +17,5 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     runtime.consume("events", HANDLERS)
     app = runtime.create_app("cartio-reports")
     app.state.settings = settings
+    app.include_router(router)
     return app

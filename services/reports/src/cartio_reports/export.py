@@ -1,0 +1,53 @@
+"""The figures as CSV for a spreadsheet: a header row, one row per product (or per figure), UTF-8 with a BOM so
+that spreadsheet programs read accented names right, and text that a spreadsheet would run as a formula quoted."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .domain.funnel import COUNT_METRICS, VALUE_METRICS
+from .queries import Period
+
+CENT = Decimal("0.01")
+PRODUCT_COLUMNS = ("product_id", "name", "times_added", "quantity_added", "times_ordered", "quantity_ordered",
+                   "revenue", "conversion_rate")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cents(value: Decimal) -> str:
+    """Money as the API shows it: a decimal string with cents, "12.50"."""
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _text(value: str) -> str:
+    # A name like "=HYPERLINK(...)" must stay text in the merchant's spreadsheet (CSV injection).
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def products_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    return _write(PRODUCT_COLUMNS, (
+        [r["product_id"], _text(r["name"]), r["times_added"], r["quantity_added"], r["times_ordered"],
+         r["quantity_ordered"], cents(r["revenue"]), str(r["conversion_rate"])]
+        for r in rows
+    ))
+
+
+def summary_csv(period: Period, currency: str | None, figures: Mapping[str, Any]) -> str:
+    rows: list[list[Any]] = [["from", period.start.isoformat()], ["to", period.end.isoformat()],
+                             ["timezone", period.timezone], ["currency", currency or ""]]
+    rows += [[m, figures[m]] for m in COUNT_METRICS]
+    rows += [[m, cents(figures[m])] for m in VALUE_METRICS]
+    return _write(("figure", "value"), rows)

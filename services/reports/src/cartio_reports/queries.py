@@ -1,0 +1,106 @@
+"""The figures merchants read: a period's funnel, top added and top ordered products, from the day tables.
+
+Every query is one index range scan of (store_hash, day) over pre-aggregated rows; nothing reads events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .domain.days import zone
+from .domain.funnel import COUNT_METRICS, VALUE_METRICS
+from .domain.products import conversion_rate
+from .tables import funnel_days, product_days, products, stores
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, in the store's time zone
+    end: date  # last day, included
+    timezone: str
+
+    def json(self) -> dict[str, Any]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": (self.end - self.start).days + 1,
+                "timezone": self.timezone}
+
+
+async def store_settings(session: AsyncSession, store_hash: str) -> tuple[str, str | None]:
+    """The store's time zone name (UTC until the store's information is known) and currency."""
+    row = (await session.execute(sa.select(stores.c.timezone, stores.c.currency)
+                                 .where(stores.c.store_hash == store_hash))).first()
+    return (row.timezone, row.currency) if row is not None else ("UTC", None)
+
+
+def _in(table: sa.Table, store_hash: str, period: Period) -> sa.ColumnElement[bool]:
+    return sa.and_(table.c.store_hash == store_hash, table.c.day.between(period.start, period.end))
+
+
+async def summary(session: AsyncSession, store_hash: str, period: Period) -> dict[str, Any]:
+    columns = [sa.func.coalesce(sa.func.sum(funnel_days.c[m]), 0).label(m) for m in COUNT_METRICS + VALUE_METRICS]
+    row = (await session.execute(sa.select(*columns).where(_in(funnel_days, store_hash, period)))).mappings().one()
+    out: dict[str, Any] = {m: int(row[m]) for m in COUNT_METRICS}
+    out.update({m: Decimal(row[m]) for m in VALUE_METRICS})
+    return out
+
+
+def _totals(store_hash: str, period: Period, having: str | None) -> sa.Subquery:
+    sums = {c: sa.func.sum(product_days.c[c]).label(c)
+            for c in ("times_added", "quantity_added", "times_ordered", "quantity_ordered", "revenue")}
+    query = (sa.select(product_days.c.product_id, *sums.values())
+             .where(_in(product_days, store_hash, period))
+             .group_by(product_days.c.product_id))
+    if having is not None:
+        query = query.having(sums[having] > 0)
+    return query.subquery("totals")
+
+
+async def _top(session: AsyncSession, store_hash: str, period: Period, limit: int | None, by: str, then: str,
+               having: str | None) -> list[sa.RowMapping]:
+    totals = _totals(store_hash, period, having)
+    query = (
+        sa.select(totals, products.c.name, products.c.image_url)
+        .select_from(totals.outerjoin(products, sa.and_(products.c.store_hash == store_hash,
+                                                          products.c.product_id == totals.c.product_id)))
+        .order_by(totals.c[by].desc(), totals.c[then].desc(), totals.c.product_id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).mappings())
+
+
+def _name(row: sa.RowMapping) -> str:
+    return row["name"] if row["name"] is not None else f"Product {row['product_id']}"
+
+
+async def top_added(session: AsyncSession, store_hash: str, period: Period, limit: int) -> list[dict[str, Any]]:
+    rows = await _top(session, store_hash, period, limit, "times_added", "quantity_added", "times_added")
+    return [{"product_id": r["product_id"], "name": _name(r), "image_url": r["image_url"],
+             "times_added": int(r["times_added"]), "quantity_added": int(r["quantity_added"])} for r in rows]
+
+
+async def top_ordered(session: AsyncSession, store_hash: str, period: Period, limit: int) -> list[dict[str, Any]]:
+    rows = await _top(session, store_hash, period, limit, "times_ordered", "revenue", "times_ordered")
+    return [{"product_id": r["product_id"], "name": _name(r), "image_url": r["image_url"],
+             **_ordered(r), "times_added": int(r["times_added"])} for r in rows]
+
+
+def _ordered(r: sa.RowMapping) -> dict[str, Any]:
+    return {"times_ordered": int(r["times_ordered"]), "quantity_ordered": int(r["quantity_ordered"]),
+            "revenue": Decimal(r["revenue"]),
+            "conversion_rate": conversion_rate(int(r["times_ordered"]), int(r["times_added"]))}
+
+
+async def all_products(session: AsyncSession, store_hash: str, period: Period) -> list[dict[str, Any]]:
+    """Every product added or ordered in the period, most added first (the CSV export)."""
+    rows = await _top(session, store_hash, period, None, "times_added", "times_ordered", None)
+    return [{"product_id": r["product_id"], "name": _name(r), "times_added": int(r["times_added"]),
+             "quantity_added": int(r["quantity_added"]), **_ordered(r)} for r in rows]
+
+
+def today_in(tz_name: str, now: datetime) -> date:
+    return now.astimezone(zone(tz_name)).date()
