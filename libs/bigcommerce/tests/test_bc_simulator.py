@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from cartio_bigcommerce import (
     Address,
@@ -362,3 +363,18 @@ async def test_simulator_server_errors_retry_get_not_post(sim: Sim) -> None:
     with pytest.raises(Transient):
         await bc.create_cart([_line(mug)])
     assert store.rate.count - before == 1  # POST: never repeated after it reached the server
+
+
+async def test_the_quota_left_in_the_store_window_is_exported_per_store_as_the_simulator_reports_it(sim: Sim) -> None:
+    response = await sim.http.post("/_sim/faults", json={"rate_limit_per_30s": 50})
+    assert response.status_code == 200
+    bc = _client_with_fake_sleep(sim, _Sleeps())
+
+    def left() -> float | None:
+        return REGISTRY.get_sample_value("cartio_bigcommerce_requests_left", {"store_hash": STORE_HASH})
+
+    await bc.search_products(limit=1)
+    assert left() == 49
+    await bc.search_products(limit=1)
+    await bc.search_products(limit=1)
+    assert left() == 47

@@ -32,6 +32,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .errors import BigCommerceError, RateLimited, Transient, error_from_response
+from .metrics import REQUESTS_LEFT
 
 __all__ = ["DEFAULT_API_URL", "USER_AGENT", "Transport", "seg", "to_api"]
 
@@ -183,6 +184,8 @@ class Transport:
 
     def _note_quota(self, headers: httpx.Headers) -> None:
         left = _int_header(headers, "X-Rate-Limit-Requests-Left")
+        if left is not None:
+            REQUESTS_LEFT.labels(store_hash=self.store_hash).set(left)
         if left is None or left >= self._low_quota_threshold:
             return
         reset_ms = _int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
