@@ -5,10 +5,15 @@ ends the work: redeliveries are harmless), run the handler, commit, and only the
 message is republished to `<queue>.delay.<n>` (a TTL queue that dead-letters back to the queue) and acked;
 after the last delay it is parked in `<queue>.dead` with its error. Malformed messages and `Permanent`
 errors are parked at once, since retrying cannot fix them.
+
+Stopping (SIGTERM) drains: `stop_consuming` cancels the consumer tag, so the broker sends nothing more (a
+delivery already on its way is handed back at once), and `wait_idle` waits for the handlers in flight, so their
+messages are committed and acked rather than cut off and redelivered to another replica.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -55,22 +60,69 @@ class Consumer:
     retry_delays: list[float] = field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
     prefetch: int = 32
     _channel: AbstractChannel | None = field(default=None, init=False)
+    _queue: AbstractQueue | None = field(default=None, init=False)
+    _consumer_tag: str | None = field(default=None, init=False)
+    _draining: bool = field(default=False, init=False)
+    _in_flight: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
 
     def attach(self) -> None:
         """Start consuming on every (re)connect of the broker."""
         self.broker.on_connect(self._start)
 
     async def _start(self, connection: Connection) -> None:
+        if self._draining:  # a reconnect while stopping must not start consuming again
+            return
         channel = await connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await declare_queues(channel, self.queue, self.retry_delays)
         for exchange, routing_key in self.bindings:
             await queue.bind(exchange, routing_key)
         self._channel = channel
-        await queue.consume(self._on_message)
+        self._queue = queue
+        self._consumer_tag = await queue.consume(self._on_message)
         log.info("consuming", queue=self.queue, bindings=[rk for _, rk in self.bindings])
 
+    async def stop_consuming(self) -> None:
+        """Take no new messages: the broker stops delivering to this replica (the first step of a drain)."""
+        self._draining = True
+        queue, tag = self._queue, self._consumer_tag
+        self._consumer_tag = None
+        if queue is None or tag is None:
+            return
+        try:
+            await queue.cancel(tag)
+        except Exception as exc:  # the channel is gone: nothing more can arrive on it anyway
+            log.warning("consumer cancel failed", queue=self.queue, error=str(exc) or type(exc).__name__)
+
+    async def wait_idle(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for the handlers in flight; return how many were still running.
+
+        Those go back to the queue unacked when the connection closes (the inbox makes the redelivery harmless)."""
+        running = {task for task in self._in_flight if not task.done()}
+        if not running:
+            return 0
+        log.info("waiting for messages in flight", queue=self.queue, count=len(running))
+        _, pending = await asyncio.wait(running, timeout=max(0.0, timeout))
+        if pending:
+            log.warning("messages still in flight at the drain timeout; they return to the queue unacked",
+                        queue=self.queue, count=len(pending))
+        return len(pending)
+
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        if self._draining:
+            # Delivered between our cancel and the broker's cancel-ok: back at once for another replica.
+            await _nack(message)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._handle(message)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
         started = time.perf_counter()
         try:
             envelope = Envelope.from_bytes(message.body)

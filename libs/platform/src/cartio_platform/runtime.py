@@ -164,6 +164,15 @@ class Runtime:
             await hook()
 
     async def stop(self) -> None:
+        """Graceful stop (SIGTERM), in this order: consumers take no new messages; the handlers in flight finish
+        (committed and acked) within `drain_timeout`; periodic work and the service's hooks stop; the outbox
+        flushes what was committed; the connections close. A handler past the timeout is cut off and its message
+        returns to the queue unacked."""
+        for consumer in self.consumers:
+            await consumer.stop_consuming()
+        deadline = time.monotonic() + self.settings.drain_timeout
+        for consumer in self.consumers:
+            await consumer.wait_idle(deadline - time.monotonic())
         for hook in reversed(self._on_stop):
             await hook()
         if self.relay is not None:
