@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cartio_gateway import api, api_blacklist, api_carts, api_notifier, callbacks, ui
+from cartio_gateway import api, api_blacklist, api_carts, api_notifier, api_reports, callbacks, ui
 from cartio_gateway import tables as t
 from cartio_gateway.context import TEMPLATES, Gateway
 from cartio_gateway.domain import SessionSigner
@@ -50,6 +50,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_notifier.router)  # before api_carts: its send checks the rate limit first
     app.include_router(api_carts.router)
+    app.include_router(api_reports.router)
     app.include_router(api_blacklist.router)
     app.include_router(ui.router)  # the admin UI: /, /carts/{id}, ... and its assets
 
