@@ -41,13 +41,24 @@ async def send_preview(
 
 @router.post("/carts/{cart_id}/send")
 async def send_cart(request: Request, cart_id: str, gw: GatewayDep, session: ChangingSessionDep) -> Response:
-    """Asks the notifier first (429 with the seconds left while the cart was emailed recently), then carts."""
+    """Asks the notifier first (429 with the seconds left while the cart or store was emailed recently; 422 for
+    an address a blacklist rule blocks), then carts. A repeat with the same Idempotency-Key passes the check
+    and carts answers it with the first send's result."""
     cid = _cart_id(cart_id)
-    check = await gw.notifier.call(session, "GET", f"/carts/{cid}/send-check")
+    body = await json_body(request, required=False) or {}
+    key = request.headers.get("idempotency-key", "").strip()[:200]
+    params = {"idempotency_key": key} if key else {}
+    recipient = body.get("email") if isinstance(body.get("email"), str) else None
+    if not recipient:
+        cart = await gw.carts.call(session, "GET", f"/carts/{cid}")
+        if cart.status_code != 200:
+            return JSONResponse(cart.json(), status_code=cart.status_code, headers=NO_STORE)
+        recipient = (cart.json().get("customer") or {}).get("email")
+    if recipient:
+        params["recipient"] = recipient[:254]
+    check = await gw.notifier.call(session, "GET", f"/carts/{cid}/send-check", params=params)
     if check.status_code != 200:
         headers = {**NO_STORE, **({"Retry-After": ra} if (ra := check.headers.get("retry-after")) else {})}
         return JSONResponse(check.json(), status_code=check.status_code, headers=headers)
-    body = await json_body(request, required=False) or {}
-    key = request.headers.get("idempotency-key", "").strip()
-    idempotency = {"Idempotency-Key": key[:200]} if key else None
+    idempotency = {"Idempotency-Key": key} if key else None
     return await gw.carts.forward(session, "POST", f"/carts/{cid}/send", body=body, headers=idempotency)

@@ -13,11 +13,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartio_contracts.messages import CartSnapshot, SendCart
-from cartio_notifier.domain.delivery import seconds_left
+from cartio_notifier.domain.delivery import Refused, seconds_left
 from cartio_notifier.domain.recipients import BadRecipient, normalized_recipient
 from cartio_notifier.domain.rendering import render_cart_email
 from cartio_notifier.handlers import recovery_url
-from cartio_notifier.queries import last_send_of_cart, notices_of_cart, store_info
+from cartio_notifier.queries import (
+    last_send_of_cart,
+    notice_exists,
+    notices_of_cart,
+    sends_of_store_in_hour,
+    store_info,
+)
+from cartio_notifier.sending import Sender
 from cartio_notifier.settings import Settings
 from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime
@@ -84,13 +91,46 @@ async def preview(store: str, body: PreviewIn, runtime: RuntimeDep, settings: Se
 
 
 @router.get("/carts/{cart_id}/send-check")
-async def send_check(store: str, cart_id: str, runtime: RuntimeDep, settings: SettingsDep) -> dict[str, Any]:
-    """200 when the cart may be emailed now; 429 with the seconds left (and `Retry-After`) otherwise."""
+async def send_check(
+    store: str, cart_id: str, request: Request, runtime: RuntimeDep, settings: SettingsDep,
+    recipient: str | None = Query(default=None, max_length=254),
+    idempotency_key: str | None = Query(default=None, max_length=200),
+) -> dict[str, Any]:
+    """200 when the cart may be emailed now (to `recipient`, when given); 429 with the seconds left (and
+    `Retry-After`) while the cart or the store is rate limited; 422 for an address that is malformed or that
+    a blacklist rule blocks. A repeat of a send (its Idempotency-Key names a notice already made) is allowed:
+    carts answers it with the first send's result and sends nothing."""
+    cid = _uuid(cart_id, "cart_id")
+    now = datetime.now(UTC)
     async with runtime.db() as session:
-        last = await last_send_of_cart(session, store, _uuid(cart_id, "cart_id"))
-    left = seconds_left(last, datetime.now(UTC), settings.cart_rate_seconds)
-    if left:
+        if idempotency_key and await notice_exists(session, store, SendCart.command_id(store, cid, idempotency_key)):
+            return {"allowed": True, "seconds_left": 0, "repeat": True}
+        last = await last_send_of_cart(session, store, cid)
+        left = seconds_left(last, now, settings.cart_rate_seconds)
+        if left:
+            raise ApiError(429, "rate_limited",
+                           f"This cart was emailed less than {int(settings.cart_rate_seconds)} s ago; "
+                           f"try again in {left} s.", headers={"Retry-After": str(left)}, seconds_left=left)
+        sent, oldest = await sends_of_store_in_hour(session, store, now)
+    if sent >= settings.store_rate_per_hour and oldest is not None:
+        left = seconds_left(oldest, now, 3600)
         raise ApiError(429, "rate_limited",
-                       f"This cart was emailed less than {int(settings.cart_rate_seconds)} s ago; "
-                       f"try again in {left} s.", headers={"Retry-After": str(left)}, seconds_left=left)
-    return {"allowed": True, "seconds_left": 0}
+                       f"This store sent {sent} cart emails in the last hour, the most it may "
+                       f"({settings.store_rate_per_hour}); try again in {left} s.",
+                       headers={"Retry-After": str(left)}, seconds_left=left)
+    if recipient:
+        await _recipient_allowed(request, settings, store, recipient)
+    return {"allowed": True, "seconds_left": 0, "repeat": False}
+
+
+async def _recipient_allowed(request: Request, settings: Settings, store: str, recipient: str) -> None:
+    try:
+        address = normalized_recipient(recipient)
+    except BadRecipient as exc:
+        raise ApiError(422, "invalid_email", str(exc)) from None
+    sender: Sender = request.app.state.sender
+    checked = await sender.check(store, address)
+    # Only a rule's answer refuses here; the blacklist being unreachable is the sender's to wait out.
+    if isinstance(checked, Refused):
+        raise ApiError(422, "recipient_blocked",
+                       f"{address} is not emailed: it is {checked.reason}. Nothing was sent.")

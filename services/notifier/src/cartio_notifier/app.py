@@ -32,5 +32,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     app = runtime.create_app("Cartio notifier")
     app.state.settings = settings
+    app.state.sender = sender
     app.include_router(router)
     return app

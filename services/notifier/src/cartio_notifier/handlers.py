@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +19,7 @@ from cartio_notifier import tables as t
 from cartio_notifier.domain.delivery import seconds_left
 from cartio_notifier.domain.recipients import BadRecipient, normalized_recipient
 from cartio_notifier.domain.rendering import render_cart_email
-from cartio_notifier.queries import last_send_of_cart, sends_of_store_since, store_info
+from cartio_notifier.queries import last_send_of_cart, sends_of_store_in_hour, store_info
 from cartio_notifier.settings import Settings
 from cartio_platform.links import RecoveryLink, sign_link
 from cartio_platform.messaging import Unit
@@ -62,7 +62,7 @@ async def _rate_limited(unit: Unit, message: SendCart, now: datetime, settings: 
     left = seconds_left(last, now, settings.cart_rate_seconds)
     if left:
         return f"rate limited: this cart was emailed less than {int(settings.cart_rate_seconds)} s ago"
-    recent = await sends_of_store_since(unit.session, unit.store_hash, now - timedelta(hours=1))
+    recent, _ = await sends_of_store_in_hour(unit.session, unit.store_hash, now)
     if recent >= settings.store_rate_per_hour:
         return f"rate limited: the store sent {recent} emails in the last hour"
     return None

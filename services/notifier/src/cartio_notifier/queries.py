@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,12 +31,23 @@ async def last_send_of_cart(session: AsyncSession, store_hash: str, cart_id: uui
     return value
 
 
-async def sends_of_store_since(session: AsyncSession, store_hash: str, since: datetime) -> int:
+async def sends_of_store_in_hour(session: AsyncSession, store_hash: str, now: datetime
+                                 ) -> tuple[int, datetime | None]:
+    """How many emails the store sent (or is sending) in the hour before `now`, and when the oldest was."""
     n = t.notices
-    return int((await session.execute(
-        sa.select(sa.func.count()).where(n.c.store_hash == store_hash, n.c.created_at >= since,
-                                         n.c.status.in_(_COUNTING))
-    )).scalar() or 0)
+    row = (await session.execute(
+        sa.select(sa.func.count(), sa.func.min(n.c.created_at)).where(
+            n.c.store_hash == store_hash, n.c.created_at >= now - timedelta(hours=1), n.c.status.in_(_COUNTING))
+    )).one()
+    return int(row[0] or 0), row[1]
+
+
+async def notice_exists(session: AsyncSession, store_hash: str, notice_id: uuid.UUID) -> bool:
+    n = t.notices
+    found = (await session.execute(
+        sa.select(n.c.id).where(n.c.store_hash == store_hash, n.c.id == notice_id)
+    )).first()
+    return found is not None
 
 
 def _iso(value: datetime | None) -> str | None:

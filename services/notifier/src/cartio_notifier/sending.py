@@ -65,11 +65,14 @@ class Sender:
                                   .values(status="sending", attempts=n.c.attempts + 1, updated_at=now))
             return {**row, "attempts": row["attempts"] + 1}
 
-    async def _deliver(self, notice: dict[str, Any]) -> Outcome:
+    async def check(self, store_hash: str, recipient: str) -> Temporary | Refused | None:
+        """What the blacklist says of this address now (None: it may be emailed)."""
         assert self.http is not None
-        checked = await check_recipient(self.http, self.settings.blacklist_url,
-                                        self.settings.service_token.get_secret_value(),
-                                        notice["store_hash"], notice["recipient"])
+        return await check_recipient(self.http, self.settings.blacklist_url,
+                                     self.settings.service_token.get_secret_value(), store_hash, recipient)
+
+    async def _deliver(self, notice: dict[str, Any]) -> Outcome:
+        checked = await self.check(notice["store_hash"], notice["recipient"])
         if checked is not None:
             return checked
         email = Email(subject=notice["subject"], html=notice["html"], text=notice["text"], to=notice["recipient"])
@@ -77,6 +80,7 @@ class Sender:
 
     async def _finish(self, notice: dict[str, Any], outcome: Outcome) -> None:
         now = datetime.now(UTC)
+        give_up = timedelta(seconds=self.settings.send_give_up_seconds)
         where = sa.and_(n.c.store_hash == notice["store_hash"], n.c.id == notice["id"], n.c.status == "sending")
         async with self.runtime.unit(notice["store_hash"]) as unit:
             if outcome is None:
@@ -86,6 +90,10 @@ class Sender:
                                                  recipient=notice["recipient"], sent_at=now,
                                                  checkout_cart_id=notice["checkout_cart_id"]))
                 log.info("notice sent", notice=str(notice["id"]), attempts=notice["attempts"])
+            elif isinstance(outcome, Temporary) and now - notice["created_at"] >= give_up:
+                tried = f"{notice['attempts']} tries in {int(give_up.total_seconds())} s"
+                reason = f"gave up after {tried}: {outcome.reason}"
+                await self._fail(unit.session, unit, notice, Refused(reason), now)
             elif isinstance(outcome, Temporary):
                 wait = retry_delay(notice["attempts"], self.settings.send_retry_delays)
                 await unit.session.execute(sa.update(n).where(where).values(

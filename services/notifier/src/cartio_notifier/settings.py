@@ -33,5 +33,7 @@ class Settings(ServiceSettings):
     # The sender looks for due notices this often; temporary failures wait these seconds before each retry.
     send_interval: float = Field(default=1.0, gt=0)
     send_retry_delays: list[float] = Field(default=[2, 10, 30, 120, 600, 1800], min_length=1)
+    # A notice still failing temporarily this long after it was asked for is ended as failed with the reason.
+    send_give_up_seconds: float = Field(default=172800.0, gt=0)
     # A notice left in `sending` this long (its process died mid-send) is ended as failed, never resent.
     sending_lease_seconds: float = Field(default=120.0, gt=0)
