@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from .api import carts, catalog, checkouts, guard, hooks, oauth, orders, scripts
+from .api import carts, catalog, checkouts, guard, hooks, oauth, orders, scripts, store_info
 from .control import admin, lifecycle, panel, shop
 from .runtime import Simulator
 from .settings import SimSettings
@@ -37,6 +37,7 @@ def create_app(settings: SimSettings | None = None) -> FastAPI:
     app.state.sim = sim
     guard.install(app, sim)
     for router in (carts.router, checkouts.router, orders.router, catalog.router, hooks.router, scripts.router,
+                   store_info.router,
                    oauth.router, lifecycle.router, shop.router, admin.router, panel.router, storefront_router):
         app.include_router(router)
 

@@ -201,6 +201,10 @@ class Store:
     owner_id: int
     owner_email: str
     created: datetime = field(default_factory=now)
+    # The store's information (GET /v2/store): reports count days in its time zone.
+    name: str = "Cartio Demo Store"
+    timezone: str = "America/Chicago"
+    currency: str = "USD"
     app_installed: bool = False
     account_uuid: str = ""
     carts: dict[str, Cart] = field(default_factory=dict)
