@@ -53,11 +53,12 @@ export function App() {
         <nav aria-label="Cartio">
           <Tabs
             activeTab={active}
-            items={TABS.map(({ id, title }) => ({ id, title }))}
+            items={TABS.map(({ id, title }) => ({ id, title, ariaControls: 'cartio-page' }))}
             onTabClick={(id) => navigate(TABS.find((tab) => tab.id === id)?.path ?? '/')}
           />
         </nav>
         <Box marginTop="large" as="main">
+          <div id="cartio-page" role="tabpanel" aria-labelledby={active}>
           {route.page === 'monitoring' && <Monitoring />}
           {route.page === 'cart' && <CartPage cartId={route.cartId} />}
           {route.page === 'statistics' && <Statistics />}
@@ -67,6 +68,7 @@ export function App() {
             <Message type="warning" header="Page not found" messages={[{ text: 'There is no such page in Cartio.',
               link: { text: 'Go to Cart Monitoring', href: '/' } }]} />
           )}
+          </div>
         </Box>
       </Shell>
     </MeContext.Provider>
@@ -94,7 +96,7 @@ function Account({ me }: { me: Me }) {
   const label = live === 'open' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline';
   return (
     <Flex alignItems="center" flexGap="1rem">
-      <Text marginBottom="none" color={live === 'open' ? 'success' : 'secondary60'} aria-live="polite">
+      <Text marginBottom="none" color={live === 'open' ? 'success70' : 'secondary70'} aria-live="polite">
         ● {label}
       </Text>
       <Text marginBottom="none" color="secondary60">{me.user.email ?? `user ${me.user.id}`} · store {me.store_hash}</Text>
