@@ -28,6 +28,8 @@ from .models import (
     RedirectUrls,
     Script,
     SignedPayload,
+    StoreInformation,
+    StoreTimezone,
     TokenResponse,
     Webhook,
 )
@@ -73,6 +75,8 @@ __all__ = [
     "Script",
     "SignedPayload",
     "StoreHash",
+    "StoreInformation",
+    "StoreTimezone",
     "TokenResponse",
     "Transient",
     "Unauthorized",

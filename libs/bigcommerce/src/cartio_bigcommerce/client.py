@@ -26,10 +26,12 @@ from .resources.customers import CustomersApi
 from .resources.hooks import HooksApi
 from .resources.orders import OrdersApi
 from .resources.scripts import ScriptsApi
+from .resources.store import StoreApi
 from .transport import DEFAULT_API_URL, USER_AGENT
 
 __all__ = ["DEFAULT_API_URL", "USER_AGENT", "BigCommerceClient"]
 
 
-class BigCommerceClient(CartsApi, CheckoutsApi, OrdersApi, CatalogApi, CustomersApi, HooksApi, ScriptsApi):
+class BigCommerceClient(CartsApi, CheckoutsApi, OrdersApi, CatalogApi, CustomersApi, HooksApi, ScriptsApi,
+                        StoreApi):
     """One store's REST Management API. Safe to share between coroutines; use as an async context manager."""

@@ -39,6 +39,7 @@ from .customers import Customer, CustomerAddress
 from .hooks import Hook
 from .orders import AppliedDiscount, Order, OrderAddress, OrderProduct, OrderProductOption, ResourceRef
 from .scripts import Script
+from .store import StoreInformation, StoreTimezone
 
 Webhook = WebhookPayload
 """The older name of the webhook body (one definition, in ``cartio_bigcommerce.webhooks``)."""
@@ -80,6 +81,8 @@ __all__ = [
     "Script",
     "ShippingOption",
     "SignedPayload",
+    "StoreInformation",
+    "StoreTimezone",
     "Tax",
     "TokenResponse",
     "TokenUser",
