@@ -13,9 +13,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import (
+    BigCommerceClient,
     BigCommerceError,
     InvalidSignedPayload,
     SignedPayload,
+    StoreInformation,
     TokenResponse,
     Transient,
     exchange_code,
@@ -83,6 +85,7 @@ async def install(
             details=[f"Done before the failure: {d}" for d in done],
         ) from exc
 
+    info = await _store_information(client)
     owner = token.owner or token.user
     now = datetime.now(UTC)
     try:
@@ -102,6 +105,9 @@ async def install(
                 access_token_encrypted=gw.cipher.encrypt(token.access_token),
                 owner_email=owner.email,
                 installed_at=now,
+                store_name=info.name if info else None,
+                timezone=info.timezone.name if info and info.timezone else None,
+                currency=info.currency if info else None,
             ))
             session_id = await start_session(db, settings, store_hash, token.user.id)
     except Exception as exc:
@@ -124,6 +130,16 @@ def _check_scopes(granted: str, required: list[str]) -> None:
             hint="Approve all of Cartio's permissions when installing, then install again.",
             details=missing,
         )
+
+
+async def _store_information(client: BigCommerceClient) -> StoreInformation | None:
+    """The store's name, time zone and currency for store.installed; without them (BigCommerce failing) the
+    install still goes on: reports count days in UTC and emails lack the store's name until the next install."""
+    try:
+        return await client.get_store_information()
+    except BigCommerceError as exc:
+        log.warning("install: store information unavailable", store_hash=client.store_hash, error=str(exc))
+        return None
 
 
 async def _exchange(gw: Gateway, *, code: str, context: str, scope: str) -> TokenResponse:

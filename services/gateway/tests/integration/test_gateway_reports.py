@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from cartio_platform.testing import wait_until
+
 from .conftest import GatewayEnv
 
 
@@ -56,3 +58,24 @@ async def test_the_csv_export_downloads_with_a_header_row(gw: GatewayEnv) -> Non
 async def test_reports_without_a_session_are_401(gw: GatewayEnv) -> None:
     answer = await gw.client().get("/api/reports/summary")
     assert answer.status_code == 401
+
+
+async def test_the_install_tells_every_service_the_stores_time_zone_and_reports_count_days_in_it(
+    gw: GatewayEnv,
+) -> None:
+    store = await gw.new_store()
+    changed = await gw.sim("PATCH", "/_sim/store/information", store=store,
+                           json={"name": "Tokyo Tea", "timezone": "Asia/Tokyo", "currency": "JPY"})
+    assert changed.status_code == 200, changed.text
+    await gw.install(store)
+    installed = await gw.store_event("store.installed", store)
+    assert (installed.data["store_name"], installed.data["timezone"], installed.data["currency"]) == (
+        "Tokyo Tea", "Asia/Tokyo", "JPY")
+    merchant = await gw.merchant(store)
+
+    async def in_tokyo() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await merchant.get("/api/reports/summary", params={"days": 1})).json()
+        return body if body["period"]["timezone"] == "Asia/Tokyo" else None
+
+    summary = await wait_until(in_tokyo, timeout=10, what="reports knowing the store's time zone")
+    assert summary["currency"] == "JPY"
