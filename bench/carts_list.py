@@ -30,7 +30,7 @@ from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cartio_carts import domain
-from cartio_carts.api import listing_query
+from cartio_carts.queries import listing_query
 from cartio_platform.db import drop_database, ensure_database
 from cartio_platform.migrate import upgrade_async
 from cartio_platform.testing import Infra, TempDatabases, delete_namespace, free_port

@@ -3,18 +3,7 @@
 The transport (``transport.py``) sends, retries, watches the quota, unwraps envelopes and pages; each resource
 (``resources/*.py``) adds its methods on top.
 
-Protocol behaviour (all of it in the transport):
-
-* Rate limits: a 429 waits ``X-Rate-Limit-Time-Reset-Ms`` (else ``X-Retry-After`` seconds, else an
-  exponential backoff) and retries; repeated 429s back off further. When ``X-Rate-Limit-Requests-Left`` falls
-  below ``low_quota_threshold`` the client pauses ``ceil(Reset-Ms / 1000)`` seconds before its next request
-  (shared by every coroutine using this client).
-* Retries: 500/502/503/504, transport errors and timeouts are retried with exponential backoff and jitter for
-  idempotent methods (GET, PUT, DELETE). POST is retried only when the request certainly never left
-  (connect error, connect/pool timeout) - a retried POST of an order could create two. When retries are used up
-  (or retrying is unsafe) :class:`~cartio_bigcommerce.errors.Transient` is raised.
-* v3 bodies are unwrapped from ``{"data": ...}``; v3 collections follow ``meta.pagination.links.next``.
-  v2 lists answered with ``204 No Content`` are ``[]``.
+The protocol (rate limits, retries, envelopes, paging) is described in ``transport.py``.
 """
 
 from __future__ import annotations

@@ -177,7 +177,8 @@ def _default_title(status: int) -> str:
     return titles.get(status, f"HTTP {status}")
 
 
-def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
+def int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
+    """A numeric header (``X-Rate-Limit-*``) as an int; None when absent or not a number."""
     if headers is None:
         return None
     value = headers.get(name)
@@ -202,9 +203,9 @@ def error_from_response(status: int, content: bytes, headers: Mapping[str, str] 
     if status in (400, 413, 415, 422):
         return InvalidRequest(status, title, detail, body, errors=errors)
     if status == 429:
-        reset_ms = _int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
+        reset_ms = int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
         if reset_ms is None:
-            retry_after = _int_header(headers, "X-Retry-After")
+            retry_after = int_header(headers, "X-Retry-After")
             reset_ms = retry_after * 1000 if retry_after is not None else None
         return RateLimited(status, title, detail, body, reset_ms=reset_ms)
     if status >= 500 and status != 507:

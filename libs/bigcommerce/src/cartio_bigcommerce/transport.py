@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import BigCommerceError, RateLimited, Transient, error_from_response
+from .errors import BigCommerceError, RateLimited, Transient, error_from_response, int_header
 from .metrics import REQUESTS_LEFT
 
 __all__ = ["DEFAULT_API_URL", "USER_AGENT", "Transport", "seg", "to_api"]
@@ -83,16 +83,6 @@ def _query_value(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
 
 
 class Transport:
@@ -183,12 +173,12 @@ class Transport:
             # The pause was extended while we slept: wait again.
 
     def _note_quota(self, headers: httpx.Headers) -> None:
-        left = _int_header(headers, "X-Rate-Limit-Requests-Left")
+        left = int_header(headers, "X-Rate-Limit-Requests-Left")
         if left is not None:
             REQUESTS_LEFT.labels(store_hash=self.store_hash).set(left)
         if left is None or left >= self._low_quota_threshold:
             return
-        reset_ms = _int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
+        reset_ms = int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
         self._pause_for(math.ceil(reset_ms / 1000) if reset_ms is not None else 1.0)
 
     async def _send(

@@ -37,7 +37,6 @@ log = get_logger(__name__)
 # What the consumer runs per message type; services write typed handlers (cartio_platform.messaging), which the
 # registry turns into these.
 RawHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
-Handler = RawHandler  # the old name, until every service uses the typed registry
 
 ATTEMPT_HEADER = "x-cartio-attempt"
 ERROR_HEADER = "x-cartio-error"
@@ -297,4 +296,4 @@ async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None)
     return moved
 
 
-__all__ = ["Consumer", "Handler", "Permanent", "RawHandler", "declare_queues", "replay_parked"]
+__all__ = ["Consumer", "Permanent", "RawHandler", "declare_queues", "replay_parked"]

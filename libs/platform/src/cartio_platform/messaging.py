@@ -52,10 +52,13 @@ class Unit:
     topology: Topology
     correlation_id: str | None = None
 
-    async def emit(self, message: Message) -> Envelope:
-        """Write `message` to the outbox: published after this unit's transaction commits."""
+    async def emit(self, message: Message, *, message_id: uuid.UUID | None = None) -> Envelope:
+        """Write `message` to the outbox: published after this unit's transaction commits.
+
+        `message_id` for a command whose id the caller derives (an Idempotency-Key's, so a repeat is the same)."""
         envelope = message.envelope(
             self.store_hash,
+            message_id=message_id,
             correlation_id=self.correlation_id,
             causation_id=str(self.envelope.message_id) if self.envelope is not None else None,
         )

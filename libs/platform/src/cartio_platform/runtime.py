@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any, overload
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cartio_contracts import Envelope, Message
 from cartio_platform.broker import Broker
-from cartio_platform.consumer import Consumer, RawHandler
+from cartio_platform.consumer import Consumer
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.errors import install_error_handlers
 from cartio_platform.health import Check, broker_check, database_check, health_router
@@ -64,31 +64,13 @@ class Runtime:
             raise RuntimeError("this service has no database")
         return self.sessionmaker
 
-    @overload
     def consume(
         self, purpose: str, handlers: Mapping[type[Message], Handler], *, webhook_scopes: Sequence[str] = ()
-    ) -> Consumer: ...
-
-    @overload
-    def consume(  # the old form (routing keys and handlers by type name), until carts has moved
-        self, purpose: str, handlers: Sequence[tuple[str, str]], raw_handlers: dict[str, RawHandler]
-    ) -> Consumer: ...
-
-    def consume(
-        self,
-        purpose: str,
-        handlers: Mapping[type[Message], Handler] | Sequence[tuple[str, str]],
-        raw_handlers: dict[str, RawHandler] | None = None,
-        *,
-        webhook_scopes: Sequence[str] = (),
     ) -> Consumer:
         """Consume the service's queue `<namespace>.<service>.<purpose>`: each model bound where it travels,
         each envelope parsed into its model and handled in a `Unit` (inbox claimed, events to the outbox)."""
-        if isinstance(handlers, Mapping):
-            bindings = bindings_for(list(handlers), self.topology, webhook_scopes)
-            table = dispatch_table(handlers, self._outbox(), self.topology)
-        else:
-            bindings, table = list(handlers), dict(raw_handlers or {})
+        bindings = bindings_for(list(handlers), self.topology, webhook_scopes)
+        table = dispatch_table(handlers, self._outbox(), self.topology)
         consumer = Consumer(
             broker=self.broker,
             sessionmaker=self.db,

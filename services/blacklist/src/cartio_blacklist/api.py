@@ -7,13 +7,13 @@ Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`; the acting sta
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from cartio_bigcommerce.store_hash import is_store_hash
 from cartio_blacklist.domain.matcher import Subject
 from cartio_blacklist.domain.rules import KINDS, InvalidRule, normalise, normalise_email
 from cartio_blacklist.index import RuleIndex
@@ -23,12 +23,9 @@ from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import require_service_token
 
-_STORE = re.compile(r"^[A-Za-z0-9]{1,64}$")
-
-
 
 def valid_store(store: str) -> None:
-    if not _STORE.match(store):
+    if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store.")
 
 

@@ -1,7 +1,8 @@
 """Internal HTTP routes of carts (docs/conventions.md, "Internal API of carts"), for the gateway only.
 
 Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`; the acting staff member comes in
-`X-Cartio-Actor` (default `system`). A store's data is only reachable under its own hash.
+`X-Cartio-Actor` (default `system`). A store's data is only reachable under its own hash. The application
+raises domain errors (`domain.errors`); they become HTTP answers here, in one place (`install_error_handlers`).
 """
 
 from __future__ import annotations
@@ -9,25 +10,37 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cartio_bigcommerce import BigCommerceError, InvalidRequest, NotFound, RateLimited, Transient, Unauthorized
+from cartio_bigcommerce.store_hash import is_store_hash
+from cartio_platform.errors import ApiError
 from cartio_platform.logging import get_logger
 from cartio_platform.security import require_service_token
 
-from . import domain
+from . import domain, queries
 from .actions import Actions
 from .clients import StoreUnavailable
-from .errors import ApiError, bigcommerce_unavailable
-from .tables import carts
-from .views import product_json, summary_json
+from .domain.errors import CartError, Conflicting, Missing, Refused, Unavailable, bigcommerce_unavailable
+from .views import CartInFull, CartPage, OrderResult, ProductPage, SendResult, cart_summary, product_out
 
 log = get_logger(__name__)
 
-STORE_HASH = r"^[A-Za-z0-9_-]{1,64}$"
+# Each kind of domain error and the HTTP status it is answered with.
+STATUS_OF: dict[type[CartError], int] = {Missing: 404, Conflicting: 409, Refused: 422, Unavailable: 503}
+
+
+def http_status(error: CartError) -> int:
+    for kind, status in STATUS_OF.items():
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
+def api_error(error: CartError) -> ApiError:
+    return ApiError(http_status(error), error.code, error.message, **error.extra)
 
 
 class Body(BaseModel):
@@ -83,16 +96,13 @@ class OrderIn(Body):
     status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
 
 
-
 def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
     actor = (x_cartio_actor or "").strip()
     return actor[:254] if actor else "system"
 
 
 def store_of(store: str) -> str:
-    import re
-
-    if not re.match(STORE_HASH, store):
+    if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store")
     return store
 
@@ -109,15 +119,23 @@ def actions_of(request: Request) -> Actions:
     return actions
 
 
+def checked_key(value: str | None) -> str | None:
+    key = (value or "").strip() or None
+    if key is not None and len(key) > 200:
+        raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key header is at most 200 characters")
+    return key
+
+
 Store = Annotated[str, Depends(store_of)]
 Actor = Annotated[str, Depends(actor_of)]
 Act = Annotated[Actions, Depends(actions_of)]
+REPLAYED = {"Idempotent-Replayed": "true"}
 
 router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
 
 
 @router.get("/carts")
-async def list_carts(request: Request, store: Store, actions: Act) -> dict[str, Any]:
+async def list_carts(request: Request, store: Store, actions: Act) -> CartPage:
     params = request.query_params
     unknown = set(params) - {"status", "user_type", "q", "updated_since", "min_total", "limit", "cursor"}
     if unknown:
@@ -130,60 +148,31 @@ async def list_carts(request: Request, store: Store, actions: Act) -> dict[str, 
         )
     except domain.BadParameter as exc:
         raise ApiError(422, "invalid_parameter", str(exc), parameter=exc.name) from None
-    stmt = listing_query(store, query)
     async with actions.db() as session:
-        rows = (await session.execute(stmt)).mappings().all()
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    next_cursor = domain.encode_cursor(rows[-1]["updated_at"], rows[-1]["cart_id"]) if more and rows else None
-    return {"items": [summary_json(r) for r in rows], "next_cursor": next_cursor}
-
-
-SUMMARY_COLUMNS = (
-    carts.c.cart_id, carts.c.status, carts.c.user_type, carts.c.customer_id, carts.c.email, carts.c.name,
-    carts.c.item_count, carts.c.grand_total, carts.c.currency, carts.c.country, carts.c.created_at,
-    carts.c.updated_at,
-)
-
-
-def listing_query(store_hash: str, query: domain.ListQuery) -> sa.Select[Any]:
-    """Newest first by (updated_at, cart_id), keyset-paginated: every page is an index range scan."""
-    stmt = sa.select(*SUMMARY_COLUMNS).where(carts.c.store_hash == store_hash)
-    if query.status:
-        stmt = stmt.where(carts.c.status == query.status)
-    if query.user_type:
-        stmt = stmt.where(carts.c.user_type == query.user_type)
-    if query.q:
-        stmt = stmt.where(carts.c.search.contains(query.q, autoescape=True))
-    if query.updated_since:
-        stmt = stmt.where(carts.c.updated_at >= query.updated_since)
-    if query.min_total is not None:
-        stmt = stmt.where(carts.c.grand_total >= query.min_total)
-    if query.after:
-        stmt = stmt.where(sa.tuple_(carts.c.updated_at, carts.c.cart_id) < sa.tuple_(*query.after))
-    return stmt.order_by(carts.c.updated_at.desc(), carts.c.cart_id.desc()).limit(query.limit + 1)
+        rows, next_cursor = await queries.list_carts(session, store, query)
+    return CartPage(items=[cart_summary(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/carts/{cart_id}")
-async def get_cart(store: Store, cart_id: str, actions: Act) -> dict[str, Any]:
+async def get_cart(store: Store, cart_id: str, actions: Act) -> CartInFull:
     async with actions.db() as session:
         return await actions.cart_in_full(session, store, cart_uuid(cart_id))
 
 
 @router.post("/carts/{cart_id}/items")
-async def add_item(store: Store, cart_id: str, body: ItemIn, actor: Actor, actions: Act) -> dict[str, Any]:
+async def add_item(store: Store, cart_id: str, body: ItemIn, actor: Actor, actions: Act) -> CartInFull:
     return await actions.add_item(store, cart_uuid(cart_id), actor, product_id=body.product_id,
                                   variant_id=body.variant_id, quantity=body.quantity)
 
 
 @router.patch("/carts/{cart_id}/items/{item_id}")
 async def set_quantity(store: Store, cart_id: str, item_id: str, body: QuantityIn, actor: Actor, actions: Act
-                       ) -> dict[str, Any]:
+                       ) -> CartInFull:
     return await actions.set_quantity(store, cart_uuid(cart_id), item_id, actor, quantity=body.quantity)
 
 
 @router.delete("/carts/{cart_id}/items/{item_id}")
-async def remove_item(store: Store, cart_id: str, item_id: str, actor: Actor, actions: Act) -> dict[str, Any]:
+async def remove_item(store: Store, cart_id: str, item_id: str, actor: Actor, actions: Act) -> CartInFull:
     return await actions.remove_item(store, cart_uuid(cart_id), item_id, actor)
 
 
@@ -194,41 +183,41 @@ async def delete_cart(store: Store, cart_id: str, actor: Actor, actions: Act) ->
 
 
 @router.post("/carts/{cart_id}/send")
-async def send_cart(store: Store, cart_id: str, actor: Actor, actions: Act, body: SendIn | None = None,
-                    idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
+async def send_cart(store: Store, cart_id: str, actor: Actor, actions: Act, response: Response,
+                    body: SendIn | None = None, idempotency_key: Annotated[str | None, Header()] = None
+                    ) -> SendResult:
     """Optional `Idempotency-Key`: a repeat with the key answers the first send's result and sends nothing."""
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) > 200:
-        raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key header is at most 200 characters")
+    key = checked_key(idempotency_key)
     body = body or SendIn()
     result = await actions.send(store, cart_uuid(cart_id), actor, email=body.email, message=body.message, key=key)
-    headers = {"Idempotent-Replayed": "true"} if result["replayed"] else {}
-    return JSONResponse(result, headers=headers)
+    if result.replayed:
+        response.headers.update(REPLAYED)
+    return result
 
 
-@router.post("/carts/{cart_id}/order")
+@router.post("/carts/{cart_id}/order", status_code=201)
 async def create_order(
-    store: Store, cart_id: str, actor: Actor, actions: Act, body: OrderIn | None = None,
+    store: Store, cart_id: str, actor: Actor, actions: Act, response: Response, body: OrderIn | None = None,
     idempotency_key: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
-    key = (idempotency_key or "").strip()
-    if not key:
+) -> OrderResult:
+    key = checked_key(idempotency_key)
+    if key is None:
         raise ApiError(400, "idempotency_key_required",
                        "The Idempotency-Key header is required, so that a repeated request makes one order")
-    if len(key) > 200:
-        raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key header is at most 200 characters")
     body = body or OrderIn()
     outcome = await actions.create_order(
         store, cart_uuid(cart_id), actor, key=key,
         billing_address=body.billing_address.model_dump(exclude_none=True) if body.billing_address else None,
         status_id=body.status_id,
     )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+    response.status_code = outcome.status_code
+    if outcome.replayed:
+        response.headers.update(REPLAYED)
+    return outcome.body
 
 
 @router.get("/products")
-async def products(request: Request, store: Store, actions: Act) -> dict[str, Any]:
+async def products(request: Request, store: Store, actions: Act) -> ProductPage:
     q = (request.query_params.get("q") or "").strip()
     raw_limit = request.query_params.get("limit") or "20"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
@@ -236,11 +225,16 @@ async def products(request: Request, store: Store, actions: Act) -> dict[str, An
     if len(q) > 200:
         raise ApiError(422, "invalid_parameter", "q: must be at most 200 characters", parameter="q")
     found = await actions.products(store, q or None, int(raw_limit))
-    return {"items": [product_json(p) for p in found]}
+    return ProductPage(items=[product_out(p) for p in found])
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """BigCommerce's answers as carts' errors (the platform handles the rest in the same shape)."""
+    """Domain errors and BigCommerce's answers as carts' HTTP errors (the platform handles the rest in the same
+    shape)."""
+
+    @app.exception_handler(CartError)
+    async def cart_error(request: Request, exc: CartError) -> JSONResponse:
+        return api_error(exc).response()
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
@@ -249,7 +243,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BigCommerceError)
     async def bigcommerce_error(request: Request, exc: BigCommerceError) -> JSONResponse:
         if isinstance(exc, Transient | RateLimited):
-            error = bigcommerce_unavailable()
+            error = api_error(bigcommerce_unavailable())
         elif isinstance(exc, NotFound):
             error = ApiError(404, "not_found", "BigCommerce has no such resource")
         elif isinstance(exc, InvalidRequest):
@@ -261,4 +255,3 @@ def install_error_handlers(app: FastAPI) -> None:
             error = ApiError(502, "bigcommerce_error", f"BigCommerce answered unexpectedly ({exc.status})")
         log.warning("BigCommerce error answered", path=request.url.path, status=error.status, error=str(exc))
         return error.response()
-

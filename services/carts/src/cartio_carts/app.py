@@ -11,7 +11,7 @@ from cartio_platform.runtime import Runtime
 from .actions import Actions
 from .api import install_error_handlers, router
 from .clients import StoreClients
-from .handlers import CART_ROUTING_KEYS, EVENT_ROUTING_KEYS, Handlers
+from .handlers import WEBHOOK_SCOPES, Handlers
 from .service import CartService
 from .settings import Settings
 from .tables import metadata
@@ -22,20 +22,11 @@ def create_app(settings: Settings) -> FastAPI:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per BigCommerce call is noise
     runtime = Runtime(settings, tables=metadata)
     clients = StoreClients(settings, runtime.db)
-    service = CartService(settings, runtime.db, clients)
+    service = CartService(settings, runtime.db, clients, runtime.unit)
     handlers = Handlers(service)
-    topology = settings.topology
 
-    runtime.consume(
-        "webhooks",
-        [(topology.webhooks_exchange, key) for key in CART_ROUTING_KEYS],
-        handlers.webhook_handlers(),
-    )
-    runtime.consume(
-        "events",
-        [(topology.events_exchange, key) for key in EVENT_ROUTING_KEYS],
-        handlers.event_handlers(),
-    )
+    runtime.consume("webhooks", handlers.webhooks(), webhook_scopes=WEBHOOK_SCOPES)
+    runtime.consume("events", handlers.events())
 
     runtime.every("abandon-idle-carts", settings.abandon_check_interval, lambda: abandon_idle(service))
     runtime.every("purge-uninstalled-stores", settings.purge_check_interval, lambda: purge_stores(service))

@@ -24,11 +24,13 @@ class StoreUnavailable(Exception):
 
 
 class StoreClients:
-    def __init__(self, settings: Settings, db: SessionMaker) -> None:
+    def __init__(self, settings: Settings, db: SessionMaker, *, http: httpx.AsyncClient | None = None) -> None:
+        """`http`: the connection pool to BigCommerce (tests pass one mounted on the simulator in-process)."""
         self.settings = settings
         self.db = db
         self.cipher = TokenCipher(settings.encryption_key.get_secret_value())
-        self._http: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncClient | None = http
+        self._owns_http = http is None
         self._clients: dict[str, tuple[str, BigCommerceClient]] = {}
         self._lock = asyncio.Lock()
 
@@ -84,6 +86,6 @@ class StoreClients:
 
     async def close(self) -> None:
         self._clients.clear()
-        if self._http is not None:
+        if self._http is not None and self._owns_http:
             await self._http.aclose()
             self._http = None

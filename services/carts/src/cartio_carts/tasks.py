@@ -48,15 +48,15 @@ async def abandon_idle(service: CartService, at: datetime | None = None, batch: 
                 )
             ).all()
         for c in candidates:
-            async with service.db() as session, session.begin():
-                await service.lock(session, c.store_hash, c.cart_id)
-                row = await service.get_row(session, c.store_hash, c.cart_id)
+            async with service.unit(c.store_hash) as unit:
+                await service.lock(unit, c.cart_id)
+                row = await service.get_row(unit, c.cart_id)
                 if row is None or row["status"] != "active" or not domain.is_idle(
                     row["updated_at"], at, service.settings.abandon_after
                 ):
                     continue
-                if await service.mark(session, c.store_hash, c.cart_id, "abandoned", actor=SYSTEM, at=at,
-                                      locked=True, detail={"idle_since": row["updated_at"].isoformat()}):
+                if await service.mark(unit, c.cart_id, "abandoned", actor=SYSTEM, at=at, locked=True,
+                                      detail={"idle_since": row["updated_at"].isoformat()}):
                     done += 1
         if len(candidates) < batch:
             break

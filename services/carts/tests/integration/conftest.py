@@ -1,8 +1,8 @@
 """Carts against the real PostgreSQL and RabbitMQ, with BigCommerce played by the simulator (a real process).
 
-Carts runs as a real process in the whole system (tests/harness.py): the simulator installs the app through the
-real gateway (which exchanges the code, registers the hooks and publishes `store.installed`), the store's
-webhooks and the shoppers' beacons go through the real ingest, and carts takes them from the broker.
+Carts runs as a real process in the whole system (`cartio_platform.testing.system`): the simulator installs the
+app through the real gateway (which exchanges the code, registers the hooks and publishes `store.installed`), the
+store's webhooks and the shoppers' beacons go through the real ingest, and carts takes them from the broker.
 """
 
 from __future__ import annotations

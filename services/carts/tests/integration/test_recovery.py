@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from cartio_carts.actions import Actions, OrderOutcome
+from cartio_carts.api import http_status
 from cartio_carts.clients import StoreClients
-from cartio_carts.errors import ApiError
+from cartio_carts.domain.errors import CartError
 from cartio_carts.service import CartService
 from cartio_carts.settings import Settings
-from cartio_carts.tables import carts, order_requests, outbox, stores
+from cartio_carts.tables import carts, metadata, order_requests, outbox, stores
 from cartio_carts.tasks import abandon_idle, purge_stores
-from cartio_platform.db import make_engine, make_sessionmaker
+from cartio_platform.runtime import Runtime
 
 from .conftest import World
 from .test_actions import ADDRESS, known_cart
@@ -28,12 +29,12 @@ from .test_webhooks import simple_products
 async def service(world: World) -> AsyncIterator[CartService]:
     settings = Settings(database_url=world.database_url, bc_api_url=world.sim_url, namespace=world.namespace,
                         bc_max_retries=0, abandon_after=timedelta(minutes=30))
-    engine = make_engine(settings.database_url)
-    db = make_sessionmaker(engine)
-    clients = StoreClients(settings, db)
-    yield CartService(settings, db, clients)
+    runtime = Runtime(settings, tables=metadata)  # not started: its database and units of work, no broker
+    clients = StoreClients(settings, runtime.db)
+    yield CartService(settings, runtime.db, clients, runtime.unit)
     await clients.close()
-    await engine.dispose()
+    assert runtime.engine is not None
+    await runtime.engine.dispose()
 
 
 async def test_an_order_made_by_an_attempt_that_never_heard_back_is_not_made_twice(
@@ -58,11 +59,11 @@ async def test_an_order_made_by_an_attempt_that_never_heard_back_is_not_made_twi
         await world.sim.post("/_sim/faults", json={})
     assert outcome.status_code == 201
     orders = await world.sim_orders(store, cart["id"])
-    assert [o["id"] for o in orders] == [outcome.body["order_id"]]  # made once, though nobody heard
+    assert [o["id"] for o in orders] == [outcome.body.order_id]  # made once, though nobody heard
     assert orders[0]["status_id"] == 7
 
     again = await attempt()  # a retry of the same request answers the same order and makes none
-    assert again.body["order_id"] == outcome.body["order_id"]
+    assert again.body.order_id == outcome.body.order_id
     assert len(await world.sim_orders(store, cart["id"])) == 1
 
 
@@ -112,11 +113,11 @@ async def test_an_attempt_whose_lease_was_taken_over_can_never_go_on_to_create(s
     second = await actions._claim(store, cart_id, "key-1", "hash-1", "staff@b.example")
     assert not isinstance(second, OrderOutcome)
     assert second["attempts"] == 2
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(CartError) as refused:
         await actions._set_phase(store, "key-1", state, phase="creating", orders_before=[])
-    assert refused.value.status == 409
+    assert http_status(refused.value) == 409
     await actions._set_phase(store, "key-1", dict(second), phase="creating", orders_before=[])
     # another key for the same cart while one is unfinished: refused
-    with pytest.raises(ApiError) as busy:
+    with pytest.raises(CartError) as busy:
         await actions._claim(store, cart_id, "key-2", "hash-2", "staff@c.example")
     assert busy.value.code == "order_in_progress"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from cartio_bigcommerce import Cart, Checkout, Customer
+from cartio_bigcommerce.models import Cart, Checkout, Customer
 
 from .money import ZERO, money, money_str, utc
 

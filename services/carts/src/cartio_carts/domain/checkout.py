@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cartio_bigcommerce import Customer
-from cartio_bigcommerce.models import ShippingOption
+from cartio_bigcommerce.models import Customer, ShippingOption
 
 from .money import money
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from cartio_bigcommerce import Order, OrderProduct
+from cartio_bigcommerce.models import Order, OrderProduct
 from cartio_contracts.messages import OrderLine, OrderPlaced
 
 from .money import money
@@ -54,3 +54,16 @@ def is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def uuid_or_none(value: str | None) -> uuid.UUID | None:
+    """An order's `cart_id` as a UUID; None when it has none or it is not one."""
+    return uuid.UUID(value) if value and is_uuid(value) else None
+
+
+def billing_name(order: Order) -> str | None:
+    """The name on the order's billing address, for a cart known only from its order."""
+    if order.billing_address is None:
+        return None
+    parts = (order.billing_address.first_name or "", order.billing_address.last_name or "")
+    return " ".join(p for p in parts if p) or None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cartio_bigcommerce import Cart
-from cartio_bigcommerce.models import LineItem, LineItemInput, OptionSelection
+from cartio_bigcommerce.models import Cart, LineItem, LineItemInput, OptionSelection
 
 
 def _selections(line: LineItem) -> list[OptionSelection] | None:

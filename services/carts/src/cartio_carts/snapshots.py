@@ -1,0 +1,149 @@
+"""BigCommerce's cart as the merchant's view: read it, store it if newer, diff it into the timeline.
+
+A snapshot is kept only when it is newer than the stored one (BigCommerce's clock) and the cart is still open;
+every stored change writes its timeline entries (the acting staff member's, or the shopper's) and
+`cart.upserted`. A cart BigCommerce no longer has is deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cartio_bigcommerce import BigCommerceClient, Cart, Checkout, Customer, NotFound
+from cartio_contracts.messages import CartUpserted
+from cartio_platform.logging import get_logger
+from cartio_platform.messaging import Unit
+
+from . import domain
+from .core import SHOPPER, Row, now
+from .domain import CartView, Change
+from .sessions import Sessions
+from .tables import carts
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Applied:
+    """What applying a snapshot did."""
+
+    row: Row | None  # the cart as stored after the call (None: unknown cart)
+    changed: bool
+    changes: list[Change]
+
+
+class Snapshots(Sessions):
+    async def fetch_view(
+        self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None
+    ) -> CartView | None:
+        """The cart as BigCommerce holds it now (with its checkout and, for a customer, their record);
+        None when BigCommerce no longer has it."""
+        try:
+            if cart is None:
+                cart = await client.get_cart(str(cart_id))
+            try:
+                checkout: Checkout | None = await client.get_checkout(str(cart_id))
+            except NotFound:
+                checkout = None
+        except NotFound:
+            return None
+        customer: Customer | None = None
+        known = stored is not None and stored["customer_id"] == cart.customer_id and stored["name"]
+        if cart.customer_id and not known:
+            found = await client.get_customers([cart.customer_id])
+            customer = found[0] if found else None
+        return domain.map_cart(cart, checkout, customer)
+
+    async def apply_view(
+        self, unit: Unit, view: CartView, *, actor: str = SHOPPER, mine: Callable[[Change], bool] | None = None,
+        stored: Row | None = None, locked: bool = False, extra: Mapping[str, Any] | None = None,
+    ) -> Applied:
+        """Store `view` if it is newer than what is stored (and the cart is alive); timeline and cart.upserted.
+
+        `mine` tells which changes the acting staff member made; the others are the shopper's.
+        """
+        store_hash, cart_id = unit.store_hash, view.cart_id
+        if not locked:
+            await self.lock(unit, cart_id)
+            stored = await self.get_row(unit, cart_id)
+        if stored is not None:
+            if not domain.accepts_snapshot(stored["status"]):
+                return Applied(stored, False, [])
+            old_clock = domain.Clock(stored["bc_updated_time"], stored["bc_seq"])
+            if not domain.is_newer(view.clock, old_clock):
+                return Applied(stored, False, [])
+        old = domain.view_from_row(stored) if stored is not None else None
+        changes = domain.diff(old, view)
+        values: dict[str, Any] = {
+            "user_type": view.user_type,
+            "customer_id": view.customer_id,
+            "email": view.email or (stored["email"] if stored else None),
+            "name": view.name or (stored["name"] if stored and stored["customer_id"] == view.customer_id else None),
+            "currency": view.currency,
+            "channel_id": view.channel_id,
+            "items": [i.to_json() for i in view.items],
+            "item_count": view.item_count,
+            "subtotal": view.subtotal,
+            "discount": view.discount,
+            "shipping": view.shipping,
+            "tax": view.tax,
+            "grand_total": view.grand_total,
+            "coupon_codes": list(view.coupon_codes),
+            "bc_updated_time": view.clock.updated_time,
+            "bc_seq": view.clock.seq,
+            "version": view.version,
+            **(extra or {}),
+        }
+        at = now()
+        if stored is None:
+            values.update(store_hash=store_hash, cart_id=cart_id, status="active", created_at=view.created_at,
+                          updated_at=view.updated_at)
+            await unit.session.execute(carts.insert().values(**values))
+        else:
+            values["updated_at"] = max(view.updated_at, stored["updated_at"])
+            if stored["status"] == "abandoned":
+                values["status"] = "active"
+                changes.append(Change("reactivated", {}))
+            await unit.session.execute(
+                carts.update().where(carts.c.store_hash == store_hash, carts.c.cart_id == cart_id).values(**values)
+            )
+        item_changes = []
+        for change in changes:
+            who = actor if (mine is None or mine(change)) else SHOPPER
+            line = change.attributed(who)
+            if line is not None:
+                item_changes.append(line)
+            await self.timeline(unit, cart_id, actor=who, action=change.action, detail=change.detail, at=at)
+        await self.apply_pending_session(unit, cart_id)
+        row = await self.get_row(unit, cart_id)
+        assert row is not None
+        await unit.emit(CartUpserted(cart=domain.snapshot(row), item_changes=item_changes))
+        log.info("cart stored", store_hash=store_hash, cart_id=str(cart_id), new=stored is None,
+                 version=view.version, changes=[c.action for c in changes], actor=actor)
+        return Applied(row, True, changes)
+
+    async def refresh(
+        self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, *, actor: str = SHOPPER,
+        mine: Callable[[Change], bool] | None = None, cart: Cart | None = None,
+        gone_reason: domain.DeleteReason = "unknown",
+    ) -> Applied:
+        """Fetch the cart from BigCommerce and apply it; a cart BigCommerce no longer has is deleted."""
+        store_hash = unit.store_hash
+        await self.lock(unit, cart_id)
+        stored = await self.get_row(unit, cart_id)
+        if stored is not None and not domain.accepts_snapshot(stored["status"]):
+            log.info("cart is closed; snapshot not fetched", store_hash=store_hash, cart_id=str(cart_id),
+                     status=stored["status"])
+            return Applied(stored, False, [])
+        view = await self.fetch_view(client, cart_id, stored=stored, cart=cart)
+        if view is None:
+            if stored is None:
+                log.info("cart not found in BigCommerce and unknown here; nothing to do", store_hash=store_hash,
+                         cart_id=str(cart_id))
+                return Applied(None, False, [])
+            changed = await self.mark(unit, cart_id, "deleted", actor=actor, reason=gone_reason, locked=True)
+            return Applied(await self.get_row(unit, cart_id), changed, [])
+        return await self.apply_view(unit, view, actor=actor, mine=mine, stored=stored, locked=True)
