@@ -96,6 +96,12 @@ async def settings(infra: Infra, databases: TempDatabases, namespace: str) -> Se
 
 
 @pytest.fixture(scope="module")
+def reports_settings(settings: Settings) -> Settings:
+    """The migrated database's settings, for tests that drive the handlers themselves."""
+    return settings
+
+
+@pytest.fixture(scope="module")
 async def system(settings: Settings) -> AsyncIterator[Reports]:
     broker = Broker(settings.amqp_url, Topology(settings.namespace), name="reports-tests")
     await broker.start(wait=10)
