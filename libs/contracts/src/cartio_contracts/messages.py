@@ -233,7 +233,8 @@ class OrderPlaced(Message):
     customer_id: int | None = None
     email: str | None = None
     ip: str | None = None
-    country: str | None = None
+    country: str | None = None  # from the order's geoip (its IP), else the cart's session
+    billing_country: str | None = None  # ISO 3166 alpha-2 of the billing address; the blacklist judges it too
     currency: str
     subtotal: Money
     grand_total: Money

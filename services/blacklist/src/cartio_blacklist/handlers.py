@@ -1,7 +1,8 @@
 """One function per message type; each runs in one transaction (inbox already claimed).
 
 Carts and orders are projected (what the blacklist needs of them to judge them later, when a rule is added) and
-judged as they come. Only active and abandoned carts are judged: a blocked cart coming back as `cart.upserted`
+judged as they come: a cart by its email, session IP and country; an order by its billing email, IP, geoip
+country and billing country. Only active and abandoned carts are judged: a blocked cart coming back as `cart.upserted`
 (status blocked) is recorded and left alone, so enforcement never loops.
 """
 
@@ -34,18 +35,22 @@ def _shopper(email: str | None, ip: str | None, country: str | None) -> dict[str
     """The projection's columns for a shopper: email lower case with its domain, IP canonical, country upper."""
     parts = email_parts(email)
     address = parse_ip(ip)
-    code = (country or "").strip().upper()
     return {
         "email": parts[0] if parts else None,
         "email_domain": parts[1] if parts else None,
         "ip": str(address) if address else None,
-        "country": code if len(code) == 2 else None,
+        "country": _country(country),
     }
 
 
 def _subject(values: dict[str, Any]) -> Subject:
-    return Subject(email=values["email"], ips=(values["ip"],) if values["ip"] else (),
-                   countries=(values["country"],) if values["country"] else ())
+    countries = tuple(dict.fromkeys(c for c in (values["country"], values.get("billing_country")) if c))
+    return Subject(email=values["email"], ips=(values["ip"],) if values["ip"] else (), countries=countries)
+
+
+def _country(code: str | None) -> str | None:
+    code = (code or "").strip().upper()
+    return code if len(code) == 2 else None
 
 
 async def on_cart_upserted(message: CartUpserted, unit: Unit, *, index: RuleIndex) -> None:
@@ -97,9 +102,12 @@ async def on_order_placed(message: OrderPlaced, unit: Unit, *, index: RuleIndex)
     own_ip, own_country = (None, None) if message.created_by else (message.ip, message.country)
     ip = own_ip or (str(cart.ip) if cart is not None and cart.ip else None)
     country = own_country or (cart.country if cart is not None else None)
+    # The billing country is the shopper's only in their own checkout (Cartio's orders may carry a default).
+    billing_country = None if message.created_by else _country(message.billing_country)
     values = {
-        "cart_id": message.cart_id, **_shopper(message.email, ip, country), "grand_total": message.grand_total,
-        "currency": message.currency, "created_by": message.created_by, "placed_at": message.placed_at,
+        "cart_id": message.cart_id, **_shopper(message.email, ip, country), "billing_country": billing_country,
+        "grand_total": message.grand_total, "currency": message.currency, "created_by": message.created_by,
+        "placed_at": message.placed_at,
     }
     await unit.session.execute(
         pg_insert(t.orders).values(store_hash=unit.store_hash, order_id=message.order_id, **values)

@@ -84,6 +84,8 @@ def _touching(table: sa.Table, rule: Rule) -> sa.ColumnElement[bool]:
         return c.ip == sa.cast(rule.value, t.carts.c.ip.type)
     if rule.kind == "cidr":
         return c.ip.op("<<=")(sa.cast(rule.value, sa.dialects.postgresql.CIDR))
+    if "billing_country" in c:
+        return sa.or_(c.country == rule.value, c.billing_country == rule.value)
     return c.country == rule.value
 
 
@@ -92,8 +94,9 @@ def _like_escaped(value: str) -> str:
 
 
 def cart_subject(row: Any) -> Subject:
-    return Subject(email=row.email, ips=(str(row.ip),) if row.ip else (), countries=(row.country,) if row.country
-                   else ())
+    """A projected cart or order as the matcher sees it (an order's billing country beside its own)."""
+    countries = tuple(dict.fromkeys(c for c in (row.country, getattr(row, "billing_country", None)) if c))
+    return Subject(email=row.email, ips=(str(row.ip),) if row.ip else (), countries=countries)
 
 
 async def carts_touching(session: AsyncSession, store_hash: str, rule: Rule, limit: int | None = None) -> list[Any]:

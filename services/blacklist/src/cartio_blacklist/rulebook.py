@@ -156,8 +156,8 @@ class Rulebook:
             ],
             "orders": [
                 {"order_id": r.order_id, "cart_id": r.cart_id, "email": r.email, "ip": str(r.ip) if r.ip else None,
-                 "country": r.country, "grand_total": r.grand_total, "currency": r.currency,
-                 "placed_at": r.placed_at, "matched": m}
+                 "country": r.country, "billing_country": r.billing_country, "grand_total": r.grand_total,
+                 "currency": r.currency, "placed_at": r.placed_at, "matched": m}
                 for r in orders if (m := hit(r)) is not None
             ],
         }

@@ -92,6 +92,7 @@ orders = sa.Table(
     sa.Column("email_domain", sa.Text),
     sa.Column("ip", INET),  # the shopper's; for orders staff created, the cart's session IP
     sa.Column("country", sa.String(2)),
+    sa.Column("billing_country", sa.String(2)),  # the shopper's own orders only (staff may type any)
     sa.Column("grand_total", sa.Numeric(20, 4)),
     sa.Column("currency", sa.String(3)),
     sa.Column("created_by", sa.Text),
