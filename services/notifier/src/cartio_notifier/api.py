@@ -101,6 +101,8 @@ async def send_check(
     a blacklist rule blocks. A repeat of a send (its Idempotency-Key names a notice already made) is allowed:
     carts answers it with the first send's result and sends nothing."""
     cid = _uuid(cart_id, "cart_id")
+    if recipient:  # bad input answers 422 before any rate limit: the merchant fixes the address first
+        await _recipient_allowed(request, settings, store, recipient)
     now = datetime.now(UTC)
     async with runtime.db() as session:
         if idempotency_key and await notice_exists(session, store, SendCart.command_id(store, cid, idempotency_key)):
@@ -118,8 +120,6 @@ async def send_check(
                        f"This store sent {sent} cart emails in the last hour, the most it may "
                        f"({settings.store_rate_per_hour}); try again in {left} s.",
                        headers={"Retry-After": str(left)}, seconds_left=left)
-    if recipient:
-        await _recipient_allowed(request, settings, store, recipient)
     return {"allowed": True, "seconds_left": 0, "repeat": False}
 
 
