@@ -24,6 +24,11 @@ def order_lines(products: Sequence[OrderProduct]) -> list[OrderLine]:
     ]
 
 
+def _billing_country(order: Order) -> str | None:
+    code = (order.billing_address.country_iso2 or "").strip().upper() if order.billing_address else ""
+    return code[:2] or None
+
+
 def order_placed(
     order: Order, products: Sequence[OrderProduct], *, cart_ip: str | None = None,
     cart_country: str | None = None, now: datetime | None = None,
@@ -40,6 +45,7 @@ def order_placed(
         email=email or None,
         ip=ip,
         country=country[:2] if country else None,
+        billing_country=_billing_country(order),
         currency=(order.currency_code or "USD").upper(),
         subtotal=money(order.subtotal_ex_tax),
         grand_total=money(order.total_inc_tax),
