@@ -94,6 +94,8 @@ class Panel:
         frame = self.frame
         if not await frame.evaluate("typeof window.axe !== 'undefined'"):
             await frame.add_script_tag(path=str(AXE))
+            # Colours are judged as they settle, not halfway through a hover or enable transition.
+            await frame.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
         result = await frame.evaluate(AXE_RUN)
         return [v for v in result if v["impact"] in ("serious", "critical")]
 

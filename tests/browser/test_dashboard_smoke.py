@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from cartio_platform.testing.system import System
 from tests.browser.conftest import Panel
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_a_shoppers_new_cart_appears_on_cart_monitoring_without_a_reload(

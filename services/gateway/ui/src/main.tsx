@@ -1,19 +1,19 @@
 import '@fontsource/source-sans-3/400.css';
 import '@fontsource/source-sans-3/600.css';
 import '@fontsource/source-sans-3/700.css';
-import { AlertsManager, GlobalStyles } from '@bigcommerce/big-design';
+import { GlobalStyles } from '@bigcommerce/big-design';
 import { theme } from '@bigcommerce/big-design-theme';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ThemeProvider } from 'styled-components';
 import { App } from './App';
-import { alerts } from './components/alerts';
+import { Toasts } from './components/alerts';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
     <ThemeProvider theme={theme}>
       <GlobalStyles />
-      <AlertsManager manager={alerts} />
+      <Toasts />
       <App />
     </ThemeProvider>
   </StrictMode>,

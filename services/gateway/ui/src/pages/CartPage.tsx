@@ -113,8 +113,11 @@ export function CartPage({ cartId }: { cartId: string }) {
           <Button variant="secondary" iconLeft={<SendIcon />} disabled={!editable} onClick={() => setDialog('send')}>Send to customer</Button>
           <Button variant="secondary" iconLeft={<ReceiptIcon />} disabled={!editable || cart.items.length === 0}
             onClick={() => setDialog('order')}>Create order</Button>
-          <Button variant="subtle" actionType="destructive" iconLeft={<DeleteIcon />} disabled={!editable}
-            onClick={() => setDialog('delete')}>Delete cart</Button>
+          {/* On white: BigDesign's red on the page's grey is below WCAG AA contrast. */}
+          <Box backgroundColor="white" borderRadius="normal">
+            <Button variant="secondary" actionType="destructive" iconLeft={<DeleteIcon />} disabled={!editable}
+              onClick={() => setDialog('delete')}>Delete cart</Button>
+          </Box>
         </Flex>
       </Flex>
       {problem && <ErrorBox header="Showing the last known state" text={describe(problem)} onRetry={() => void load()} />}

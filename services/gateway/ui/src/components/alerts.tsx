@@ -1,0 +1,64 @@
+// Toasts for the outcome of an action (success, or a readable error), top right, gone after a few seconds.
+// BigDesign's AlertsManager is not used: its close button has no accessible name (axe: button-name, critical).
+import { Alert, Box, Button } from '@bigcommerce/big-design';
+import { CloseIcon } from '@bigcommerce/big-design-icons';
+import { useEffect, useState } from 'react';
+
+interface Toast {
+  id: number;
+  type: 'success' | 'error';
+  header: string;
+  text?: string;
+}
+
+const DISMISS_MS = 6000;
+const listeners = new Set<(toasts: Toast[]) => void>();
+let toasts: Toast[] = [];
+let nextId = 1;
+
+function publish(next: Toast[]): void {
+  toasts = next;
+  listeners.forEach((listener) => listener(toasts));
+}
+
+function dismiss(id: number): void {
+  publish(toasts.filter((t) => t.id !== id));
+}
+
+function add(toast: Omit<Toast, 'id'>): void {
+  const id = nextId++;
+  publish([...toasts, { ...toast, id }].slice(-4));
+  window.setTimeout(() => dismiss(id), DISMISS_MS);
+}
+
+export function toastSuccess(header: string, text?: string): void {
+  add({ type: 'success', header, text });
+}
+
+export function toastError(header: string, text: string): void {
+  add({ type: 'error', header, text });
+}
+
+export function Toasts() {
+  const [shown, setShown] = useState<Toast[]>(toasts);
+  useEffect(() => {
+    listeners.add(setShown);
+    return () => {
+      listeners.delete(setShown);
+    };
+  }, []);
+  return (
+    <Box style={{ position: 'fixed', top: 16, right: 16, zIndex: 1100, width: 380, maxWidth: 'calc(100vw - 32px)' }}
+      aria-live="polite">
+      {shown.map((toast) => (
+        <Box key={toast.id} marginBottom="small" style={{ position: 'relative' }}>
+          <Alert type={toast.type} header={toast.header} messages={toast.text ? [{ text: toast.text }] : [{ text: '' }]} />
+          <Box style={{ position: 'absolute', top: 8, right: 8 }}>
+            <Button variant="subtle" iconOnly={<CloseIcon title="Dismiss" />} aria-label="Dismiss"
+              onClick={() => dismiss(toast.id)} />
+          </Box>
+        </Box>
+      ))}
+    </Box>
+  );
+}
