@@ -1,7 +1,7 @@
 """Blacklist enforcement, end to end: a `blacklist.matched` event on the events exchange makes carts delete the
 shopper's cart in the (simulated) store and show it blocked, or decline the shopper's order, through every real
-process (simulator, ingest, carts, gateway). The blacklist service itself does not exist yet: the test publishes
-its event as it will."""
+process. The test publishes the event itself, as the blacklist service does, so that carts' side of the contract
+is pinned on its own; `test_blacklist_rules.py` drives the same promise from a merchant's rule."""
 
 from __future__ import annotations
 
