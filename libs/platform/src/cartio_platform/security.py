@@ -23,7 +23,8 @@ def webhook_secret(key: str, store_hash: str) -> str:
 def webhook_secret_matches(key: str, store_hash: str, presented: str | None) -> bool:
     if not presented:
         return False
-    return hmac.compare_digest(webhook_secret(key, store_hash), presented)
+    # As bytes: compare_digest raises TypeError on a str with non-ASCII characters, which anyone can send.
+    return hmac.compare_digest(webhook_secret(key, store_hash).encode(), presented.encode("utf-8", "replace"))
 
 
 class TokenCipher:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from cartio_gateway import tables as t
 from cartio_gateway.deps import GatewayDep, SessionDep
-from cartio_gateway.domain import parse_last_event_id
+from cartio_gateway.domain import parse_last_event_id, parse_seq
 from cartio_gateway.errors import ApiError
 from cartio_gateway.sessions import find_session
 from cartio_platform.errors import error_response
@@ -52,9 +52,10 @@ async def audit_log(
     a = t.audit_log
     query = sa.select(a).where(a.c.store_hash == session.store_hash).order_by(a.c.id.desc()).limit(limit + 1)
     if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(422, "invalid_request", "cursor: not a cursor from this API")
-        query = query.where(a.c.id < int(cursor))
+        try:
+            query = query.where(a.c.id < parse_seq(cursor))
+        except ValueError:
+            raise ApiError(422, "invalid_request", "cursor: not a cursor from this API") from None
     async with gw.db() as db:
         rows = (await db.execute(query)).all()
     items = [
@@ -81,7 +82,11 @@ async def live(
     last_event_id: str | None = Query(default=None, max_length=20),
 ) -> Response:
     """Server-sent events of the session's store: `id` (resume with `Last-Event-ID`), `event`, `data`."""
-    after = parse_last_event_id(request.headers.get("last-event-id"), last_event_id)
+    try:
+        after = parse_last_event_id(request.headers.get("last-event-id"), last_event_id)
+    except ValueError:
+        raise ApiError(422, "invalid_request", "Last-Event-ID / last_event_id: not an event id this feed sent; "
+                       "leave it out to start from now") from None
     if after is None:
         try:
             after = await gw.hub.latest_seq(session.store_hash)

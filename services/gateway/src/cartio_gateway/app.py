@@ -19,6 +19,7 @@ from cartio_gateway.errors import (
 from cartio_gateway.live import LIVE_MODELS, LiveHub, store_live_event
 from cartio_gateway.maintenance import maintain
 from cartio_gateway.settings import Settings
+from cartio_platform.inputs import BodyCap
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import TokenCipher
 from cartio_platform.settings import ServiceSettings
@@ -62,6 +63,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.add_exception_handler(PageError, page_error)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
 
+    app.add_middleware(BodyCap, limit=settings.max_body_bytes, prefix="/api")
     frame_ancestors = settings.frame_ancestors
 
     @app.middleware("http")

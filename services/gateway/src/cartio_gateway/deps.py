@@ -14,7 +14,6 @@ audit entry for the call with its outcome (the status answered, ApiError's, or 5
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -28,6 +27,7 @@ from cartio_gateway.domain import csrf_ok, summarize
 from cartio_gateway.errors import ApiError
 from cartio_gateway.sessions import CurrentSession, session_from_request
 from cartio_gateway.settings import Settings
+from cartio_platform.inputs import BadJson, loads_strict
 
 # The store comes from the session only: a store named in a body is dropped, never forwarded.
 STORE_KEYS = frozenset({"store", "store_hash", "store_id", "storeHash", "context"})
@@ -114,8 +114,8 @@ async def _body_for_audit(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        return loads_strict(raw)
+    except BadJson:
         return {"unparseable_bytes": len(raw)}
 
 
@@ -127,9 +127,9 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
             raise ApiError(400, "invalid_json", "A JSON object is required as the request body.")
         return None
     try:
-        body = json.loads(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        body = loads_strict(raw)
+    except BadJson as exc:
+        raise ApiError(400, "invalid_json", f"The request body is not JSON we accept: {exc}.") from None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "The request body must be a JSON object.")
     return {k: v for k, v in body.items() if k not in STORE_KEYS}

@@ -216,12 +216,25 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+# fullmatch, not match: `$` also matches before a trailing newline, which then reached carts' URL.
 def is_cart_id(value: str) -> bool:
-    return bool(_UUID.match(value))
+    return bool(_UUID.fullmatch(value))
 
 
 def is_item_id(value: str) -> bool:
-    return bool(_ITEM_ID.match(value))
+    return bool(_ITEM_ID.fullmatch(value))
+
+
+# ASCII only: str.isdigit() also takes superscripts and Arabic-Indic digits, which int() refuses or reads.
+_SEQ = re.compile(r"[0-9]{1,19}")
+MAX_SEQ = 2**63 - 1  # PostgreSQL's bigint
+
+
+def parse_seq(value: str) -> int:
+    """A position this API handed out (an audit cursor, a live event id): a bigint >= 0, or ValueError."""
+    if not _SEQ.fullmatch(value) or int(value) > MAX_SEQ:
+        raise ValueError(f"not a position this API handed out: {value[:30]!r}")
+    return int(value)
 
 
 # --- server-sent events -------------------------------------------------------------------------------------
@@ -244,10 +257,11 @@ def sse_comment(text: str) -> str:
 
 
 def parse_last_event_id(*candidates: str | None) -> int | None:
-    """The first candidate that is a non-negative integer (header first, then the query parameter)."""
+    """The first candidate given (header first, then the query parameter) as an event id; None when none is
+    given; ValueError when it is not an id this feed sent."""
     for value in candidates:
-        if value is not None and value.strip().isdigit():
-            return int(value.strip())
+        if value is not None and value.strip():
+            return parse_seq(value.strip())
     return None
 
 

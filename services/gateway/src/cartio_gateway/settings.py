@@ -59,6 +59,9 @@ class Settings(ServiceSettings):
     # CSP frame-ancestors of the HTML pages: the control panel that embeds the app (space-separated sources).
     frame_ancestors: str = "'self' https://*.bigcommerce.com https://*.mybigcommerce.com"
 
+    # Bodies sent to /api larger than this get 413 before any route reads them (cart edits are a few hundred bytes).
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
     # Lifecycle.
     # Seconds after an uninstall before the store's data is purged (services receive it in store.uninstalled).
     uninstall_grace: float = Field(default=30 * 86400, ge=0)

@@ -213,11 +213,13 @@ def test_cookie_for_plain_http_development() -> None:
 def test_cart_and_item_ids() -> None:
     assert is_cart_id("5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c11")
     assert is_cart_id("5C1D0A3E-7B7A-4C1E-9D3F-2F6A1E0B9C11")
-    for bad in ("", "abc", "5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c1", "../carts", "5c1d0a3e7b7a4c1e9d3f2f6a1e0b9c11x"):
+    for bad in ("", "abc", "5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c1", "../carts", "5c1d0a3e7b7a4c1e9d3f2f6a1e0b9c11x",
+                "5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c11\n"):
         assert not is_cart_id(bad)
     assert is_item_id("e2b4c1d0-1111-2222-3333-444455556666")
     assert not is_item_id("a/b")
     assert not is_item_id("x" * 65)
+    assert not is_item_id("a1\n")
 
 
 def test_sse_framing() -> None:
@@ -229,9 +231,11 @@ def test_sse_framing() -> None:
 def test_last_event_id_from_header_then_query() -> None:
     assert parse_last_event_id("17", "3") == 17
     assert parse_last_event_id(None, "3") == 3
-    assert parse_last_event_id("junk", "3") == 3
+    assert parse_last_event_id(" ", "3") == 3
     assert parse_last_event_id(None, None) is None
-    assert parse_last_event_id("-1", None) is None
+    for junk in ("junk", "-1", "\u00b2", "\u0661\u0662", "9223372036854775808", "1\x00"):
+        with pytest.raises(ValueError, match="not a position this API handed out"):
+            parse_last_event_id(junk, "3")
 
 
 def test_audit_summary_keeps_scalars_and_hides_nesting() -> None:

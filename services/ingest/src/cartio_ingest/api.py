@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from cartio_ingest.domain import Beacon, RateLimiter, client_ip, webhook_message
 from cartio_ingest.settings import Settings
 from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
+from cartio_platform.inputs import BadJson, loads_strict
 from cartio_platform.logging import get_logger
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret_matches
@@ -63,9 +63,9 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
     if body is None:
         return error_response(413, "too_large", f"webhook bodies are limited to {settings.max_webhook_bytes} bytes")
     try:
-        raw: Any = json.loads(body)
-    except ValueError:
-        return error_response(422, "invalid_json", "the body is not valid JSON")
+        raw: Any = loads_strict(body)
+    except BadJson as exc:
+        return error_response(422, "invalid_json", str(exc))
     # The secret is checked before the payload is judged, but needs the store hash the payload names.
     producer = raw.get("producer") if isinstance(raw, dict) else None
     store_hash = producer.split("/", 1)[1] if isinstance(producer, str) and "/" in producer else ""

@@ -69,6 +69,9 @@ def parse_list_query(
             raise BadParameter("min_total", "must be a decimal number, e.g. 25.00") from None
         if not minimum.is_finite() or minimum < 0 or minimum > Decimal("1e12"):
             raise BadParameter("min_total", "must be a number between 0 and 10^12")
+        # PostgreSQL's numeric refuses e.g. 1E-20000 (a 500 before); no currency has more than 3 decimals.
+        if int(minimum.normalize().as_tuple().exponent) < -3:
+            raise BadParameter("min_total", "must have at most 3 decimal places")
     size = 50
     if limit is not None and limit != "":
         if not re.fullmatch(r"\s*\d{1,6}\s*", limit):
