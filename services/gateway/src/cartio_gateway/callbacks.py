@@ -235,6 +235,22 @@ async def _store_row(db: AsyncSession, store_hash: str, *, for_update: bool = Fa
     return (await db.execute(query)).first()
 
 
+async def _refuse_if_removed_since(db: AsyncSession, payload: SignedPayload) -> None:
+    """A link BigCommerce signed before it removed the user is refused: a load link stays valid for 24 h, and a
+    leaver may have kept one. Only a link signed at or after the removal (BigCommerce re-added them) gets in.
+    Both times are BigCommerce's clock (the removal is stored as its remove_user payload's `iat`)."""
+    u = t.users
+    removed_at = (await db.execute(
+        sa.select(u.c.removed_at).where(u.c.store_hash == payload.store_hash, u.c.user_id == payload.user.id)
+    )).scalar_one_or_none()
+    if removed_at is not None and payload.iat < removed_at.timestamp():
+        log.warning("load refused: link signed before the user was removed", store_hash=payload.store_hash,
+                    user_id=payload.user.id)
+        raise PageError(403, "Access removed", "Your access to Cartio in this store was removed after this link "
+                        "was made.", hint="Ask the store owner to give you access again, then open Cartio from "
+                        "the control panel.")
+
+
 @router.get("/load")
 async def load(request: Request, signed_payload_jwt: str | None = None) -> Response:
     gw = gateway(request)
@@ -248,6 +264,7 @@ async def load(request: Request, signed_payload_jwt: str | None = None) -> Respo
                             hint="Install Cartio from the BigCommerce marketplace, then open it from the control "
                                  "panel.")
         await _claim_jti(db, payload)
+        await _refuse_if_removed_since(db, payload)
         role = "owner" if payload.user.id == store.owner_id else "user"
         await _upsert_user(db, store_hash, payload.user.id, payload.user.email, role=role)
         session_id = await start_session(db, gw.settings, store_hash, payload.user.id)
@@ -306,10 +323,14 @@ async def remove_user(request: Request, signed_payload_jwt: str | None = None) -
     store_hash = payload.store_hash
     async with gw.db() as db, db.begin():
         await _claim_jti(db, payload)
+        # Recorded even for a user never seen, so that an old link of theirs is refused too (see load).
+        removed_at = datetime.fromtimestamp(payload.iat, UTC)
         await db.execute(
-            sa.update(t.users)
-            .where(t.users.c.store_hash == store_hash, t.users.c.user_id == payload.user.id)
-            .values(removed_at=sa.func.now())
+            pg_insert(t.users)
+            .values(store_hash=store_hash, user_id=payload.user.id, email=payload.user.email, role="user",
+                    removed_at=removed_at)
+            .on_conflict_do_update(index_elements=[t.users.c.store_hash, t.users.c.user_id],
+                                   set_={"removed_at": removed_at})
         )
         revoked = await revoke_sessions(db, store_hash, payload.user.id)
     log.info("user removed", store_hash=store_hash, user_id=payload.user.id, sessions_revoked=revoked)
