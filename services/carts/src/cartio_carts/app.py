@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from cartio_platform.runtime import Runtime
 
+from . import history
 from .actions import Actions
 from .api import install_error_handlers, router
 from .clients import StoreClients
@@ -38,4 +39,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.actions = Actions(service)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(history.router)  # reports' backfill reads the store's history
     return app
