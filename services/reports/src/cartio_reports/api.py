@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import is_store_hash
 from cartio_platform.errors import ApiError
@@ -43,10 +44,9 @@ router = APIRouter(prefix="/internal/stores/{store}/reports",
                    dependencies=[Depends(require_service_token), Depends(valid_store)])
 
 
-async def _period(runtime: Runtime, store: str, days: int | None, start: date | None, end: date | None
+async def _period(session: AsyncSession, store: str, days: int | None, start: date | None, end: date | None
                   ) -> tuple[queries.Period, str | None]:
-    async with runtime.db() as session:
-        tz_name, currency = await queries.store_settings(session, store)
+    tz_name, currency = await queries.store_settings(session, store)
     try:
         first, last = resolve_period(queries.today_in(tz_name, datetime.now(UTC)), days, start, end)
     except ValueError as exc:
@@ -65,8 +65,8 @@ def _rates(row: dict[str, Any]) -> dict[str, Any]:
 @router.get("/summary")
 async def summary(store: str, runtime: RuntimeDep, days: Days = None, start: From = None, end: To = None
                   ) -> dict[str, Any]:
-    period, currency = await _period(runtime, store, days, start, end)
-    async with runtime.db() as session:
+    async with runtime.db() as session:  # one session (one connection check-out) per request
+        period, currency = await _period(session, store, days, start, end)
         figures = await queries.summary(session, store, period)
     return {"period": period.json(), "currency": currency, **_money(figures)}
 
@@ -74,8 +74,8 @@ async def summary(store: str, runtime: RuntimeDep, days: Days = None, start: Fro
 @router.get("/top-added")
 async def top_added(store: str, runtime: RuntimeDep, days: Days = None, start: From = None, end: To = None,
                     limit: Limit = 10) -> dict[str, Any]:
-    period, _ = await _period(runtime, store, days, start, end)
     async with runtime.db() as session:
+        period, _ = await _period(session, store, days, start, end)
         items = await queries.top_added(session, store, period, limit)
     return {"period": period.json(), "items": items}
 
@@ -83,8 +83,8 @@ async def top_added(store: str, runtime: RuntimeDep, days: Days = None, start: F
 @router.get("/top-ordered")
 async def top_ordered(store: str, runtime: RuntimeDep, days: Days = None, start: From = None, end: To = None,
                       limit: Limit = 10) -> dict[str, Any]:
-    period, currency = await _period(runtime, store, days, start, end)
     async with runtime.db() as session:
+        period, currency = await _period(session, store, days, start, end)
         items = await queries.top_ordered(session, store, period, limit)
     return {"period": period.json(), "currency": currency, "items": [_rates(_money(i)) for i in items]}
 
@@ -94,8 +94,8 @@ async def export_csv(store: str, runtime: RuntimeDep, days: Days = None, start: 
                      report: Literal["products", "summary"] = "products") -> Response:
     """`report=products` (default): every product added or ordered in the period, one row each;
     `report=summary`: the period's funnel, one row per figure."""
-    period, currency = await _period(runtime, store, days, start, end)
     async with runtime.db() as session:
+        period, currency = await _period(session, store, days, start, end)
         if report == "summary":
             body = export.summary_csv(period, currency, await queries.summary(session, store, period))
         else:
