@@ -234,6 +234,9 @@ async def test_a_blacklisted_order_is_declined_in_the_store_and_its_cart_blocked
         return next((o["status_id"] for o in orders if o["id"] == order_id), None)
 
     await wait_until(lambda: _is(order_status(), 6), timeout=15, what="the order declined in the store")
+    in_store = next(o for o in (await system.sim_call("GET", "/_sim/orders", store=store)).json()
+                    if o["id"] == order_id)
+    assert "blacklist rule #77 (email_domain bad.example)" in in_store["staff_notes"]  # staff see why
     cart = await system.wait_for_cart(merchant, cart_id, blocked, timeout=15)
     assert cart["order_id"] == order_id
     declined = [e for e in cart["timeline"] if e["action"] == "order_declined"]

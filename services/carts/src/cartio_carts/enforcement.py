@@ -70,7 +70,8 @@ class Enforcement(Orders):
         declined = False
         if domain.needs_decline(order.status_id):
             previous = order.status_id
-            order = await client.update_order_status(order_id, domain.DECLINED)
+            order = await client.update_order_status(order_id, domain.DECLINED,
+                                                     staff_notes=domain.decline_note(detail))
             declined = True
             log.info("order declined", store_hash=store_hash, order_id=order_id, status_from=previous,
                      rule_id=detail.get("rule_id"), kind=detail.get("kind"))

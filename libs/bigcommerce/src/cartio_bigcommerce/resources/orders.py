@@ -33,6 +33,10 @@ class OrdersApi(Transport):
             return self._parse_list(Order, await self._v2_list("/orders", filters))
         return [order async for order in self.iter_orders(**filters)]
 
-    async def update_order_status(self, order_id: int, status_id: int) -> Order:
-        data = await self._v2("PUT", f"/orders/{seg(order_id)}", body={"status_id": status_id}, has_body=True)
+    async def update_order_status(self, order_id: int, status_id: int, *, staff_notes: str | None = None) -> Order:
+        """Sets the order's status; `staff_notes` (seen by staff only, never by the shopper) says why."""
+        body: dict[str, object] = {"status_id": status_id}
+        if staff_notes is not None:
+            body["staff_notes"] = staff_notes
+        data = await self._v2("PUT", f"/orders/{seg(order_id)}", body=body, has_body=True)
         return self._parse(Order, data)
