@@ -20,18 +20,8 @@ pg_up() {
 }
 mq_up() { timeout 3 bash -c "</dev/tcp/127.0.0.1/$MQ_PORT" 2>/dev/null; }
 
-# Run a command as root: directly, or through sudo when it needs no password (make must not hang on a prompt).
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo "$@"
-  else
-    return 1
-  fi
-}
-
-can_root() { [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; }
+# shellcheck source=lib/root.sh
+source "$(dirname "$0")/lib/root.sh"
 
 # apt-get install the packages, or say what to run and stop.
 install() {
