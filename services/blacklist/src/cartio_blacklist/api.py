@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cartio_bigcommerce.store_hash import is_store_hash
@@ -20,6 +20,7 @@ from cartio_blacklist.index import RuleIndex
 from cartio_blacklist.queries import list_hits, list_rules
 from cartio_blacklist.rulebook import NewRule, Rulebook, RuleNotFound, RuleRefused
 from cartio_platform.errors import ApiError
+from cartio_platform.internal_api import Actor
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import require_service_token
 
@@ -27,11 +28,6 @@ from cartio_platform.security import require_service_token
 def valid_store(store: str) -> None:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store.")
-
-
-def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
-    actor = (x_cartio_actor or "").strip()
-    return actor[:254] if actor else "system"
 
 
 def _rulebook(request: Request) -> Rulebook:
@@ -52,7 +48,7 @@ def _runtime(request: Request) -> Runtime:
 RulebookDep = Annotated[Rulebook, Depends(_rulebook)]
 IndexDep = Annotated[RuleIndex, Depends(_index)]
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
-ActorDep = Annotated[str, Depends(actor_of)]
+ActorDep = Actor
 
 router = APIRouter(prefix="/internal/stores/{store}/blacklist",
                    dependencies=[Depends(require_service_token), Depends(valid_store)])

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cartio_bigcommerce import BigCommerceError, InvalidRequest, NotFound, RateLimited, Transient, Unauthorized
 from cartio_bigcommerce.store_hash import is_store_hash
 from cartio_platform.errors import ApiError
+from cartio_platform.internal_api import Actor
 from cartio_platform.logging import get_logger
 from cartio_platform.security import require_service_token
 
@@ -96,11 +97,6 @@ class OrderIn(Body):
     status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
 
 
-def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
-    actor = (x_cartio_actor or "").strip()
-    return actor[:254] if actor else "system"
-
-
 def store_of(store: str) -> str:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store")
@@ -127,7 +123,6 @@ def checked_key(value: str | None) -> str | None:
 
 
 Store = Annotated[str, Depends(store_of)]
-Actor = Annotated[str, Depends(actor_of)]
 Act = Annotated[Actions, Depends(actions_of)]
 REPLAYED = {"Idempotent-Replayed": "true"}
 
