@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -146,7 +146,9 @@ def install(store: str) -> Envelope:
     return StoreInstalled(scope="s", access_token_encrypted="x", installed_at=T0, timezone=ZONE).envelope(store)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No shrinking: through the database it takes minutes; the failing example is reported as generated.
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(carts=st.lists(cart, min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1),
        repeats=st.integers(min_value=1, max_value=3))
 def test_counters_from_a_shuffled_stream_with_redeliveries_equal_those_from_the_clean_stream(
