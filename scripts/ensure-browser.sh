@@ -3,7 +3,7 @@
 # Installs Debian's chromium when missing (as root or through password-less sudo), else prints the command to run.
 set -euo pipefail
 # shellcheck source=lib/root.sh
-source "$(dirname "$0")/lib/root.sh"
+source "${BASH_SOURCE[0]%/*}/lib/root.sh"  # no dirname: the script runs with a minimal PATH
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi

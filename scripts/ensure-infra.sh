@@ -21,7 +21,7 @@ pg_up() {
 mq_up() { timeout 3 bash -c "</dev/tcp/127.0.0.1/$MQ_PORT" 2>/dev/null; }
 
 # shellcheck source=lib/root.sh
-source "$(dirname "$0")/lib/root.sh"
+source "${BASH_SOURCE[0]%/*}/lib/root.sh"  # no dirname: the script runs with a minimal PATH
 
 # apt-get install the packages, or say what to run and stop.
 install() {
