@@ -107,7 +107,7 @@ export function RuleForm({ onAdded }: { onAdded(rule: Rule): void }) {
         </Box>
       </Flex>
       {problem && (
-        <Box marginBottom="medium" role="alert">
+        <Box marginBottom="medium">
           <InlineMessage type="error" header="The rule was not saved" messages={[{ text: problem }]} />
         </Box>
       )}
