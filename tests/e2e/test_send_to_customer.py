@@ -148,6 +148,18 @@ async def test_a_sent_cart_arrives_once_with_its_lines_totals_and_a_link_to_a_ch
     await timeline_has(system, merchant, cart["id"], "notification_clicked")
     assert len(await mails_to(system, "ana@buyer.example")) == 1
 
+    # The shopper pays in that checkout: the order counts as recovered in Cart Statistics.
+    paid = await system.sim_call("POST", f"/_sim/carts/{link_cart}/checkout", store=store,
+                                json={"email": "ana@buyer.example"})
+    assert paid.status_code in (200, 201), paid.text
+
+    async def recovered() -> dict[str, Any] | None:
+        summary: dict[str, Any] = (await merchant.get("/api/reports/summary", params={"days": 1})).json()
+        return summary if summary.get("carts_recovered") == 1 else None
+
+    summary = await wait_until(recovered, timeout=15, what="the order counted as recovered")
+    assert Decimal(summary["value_recovered"]) > 0
+
 
 async def test_the_same_idempotency_key_twice_answers_the_first_send_and_sends_one_email(
     system: System, store: str, merchant: Merchant
