@@ -87,6 +87,14 @@ async def live(
     except ValueError:
         raise ApiError(422, "invalid_request", "Last-Event-ID / last_event_id: not an event id this feed sent; "
                        "leave it out to start from now") from None
+    # Each stream holds a task and reads the database on every wake: caps keep one browser or one store from
+    # taking a replica's capacity (per replica; the load balancer spreads browsers over replicas).
+    of_store, of_session = gw.hub.streams(session.store_hash, session.id)
+    limits = gw.settings
+    if of_session >= limits.live_max_streams_per_session or of_store >= limits.live_max_streams_per_store:
+        which = "this session" if of_session >= limits.live_max_streams_per_session else "this store"
+        raise ApiError(429, "too_many_streams", f"Too many live feeds are open for {which}; close a tab "
+                       "showing Cartio, then try again.", headers={"Retry-After": "10"})
     if after is None:
         try:
             after = await gw.hub.latest_seq(session.store_hash)
@@ -97,7 +105,8 @@ async def live(
     async def still_valid() -> bool:
         return await find_session(gw.db, session.id) is not None
 
-    stream = gw.hub.stream(session.store_hash, after, heartbeat=gw.settings.live_heartbeat, still_valid=still_valid)
+    stream = gw.hub.stream(session.store_hash, after, heartbeat=gw.settings.live_heartbeat, still_valid=still_valid,
+                           session_id=session.id)
     return StreamingResponse(
         stream,
         media_type="text/event-stream",

@@ -81,6 +81,7 @@ class LiveHub:
         self._db = sessionmaker
         self.poll_interval = poll_interval
         self._subscribers: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._session_streams: dict[str, int] = defaultdict(int)
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -104,6 +105,11 @@ class LiveHub:
         return self.listening
 
     # -- waking ------------------------------------------------------------------------------------------
+
+    def streams(self, store_hash: str, session_id: str) -> tuple[int, int]:
+        """Open streams on this replica: (of the store, of the session). A new one is admitted below the caps;
+        streams that start at the same instant may pass a cap by one or two, never more."""
+        return len(self._subscribers.get(store_hash, ())), self._session_streams.get(session_id, 0)
 
     def subscribe(self, store_hash: str) -> asyncio.Event:
         event = asyncio.Event()
@@ -193,10 +199,12 @@ class LiveHub:
         *,
         heartbeat: float,
         still_valid: Callable[[], Awaitable[bool]],
+        session_id: str = "",
     ) -> AsyncIterator[str]:
         """SSE text for one browser: everything of `store_hash` after id `after`, then each new event as it
         commits; a heartbeat comment every `heartbeat` seconds, when the session is also re-checked."""
         waiter = self.subscribe(store_hash)
+        self._session_streams[session_id] += 1
         try:
             yield "retry: 2000\n" + sse_comment("connected")
             next_beat = time.monotonic() + heartbeat
@@ -231,3 +239,6 @@ class LiveHub:
                     await asyncio.wait_for(waiter.wait(), max(wait, 0.01))
         finally:
             self.unsubscribe(store_hash, waiter)
+            self._session_streams[session_id] -= 1
+            if self._session_streams[session_id] <= 0:
+                del self._session_streams[session_id]

@@ -70,6 +70,9 @@ class Settings(ServiceSettings):
     # Live feed.
     live_heartbeat: float = Field(default=15.0, gt=0)
     live_retention: float = Field(default=24 * 3600, gt=0, description="seconds live events are kept for replay")
+    # Open live streams one replica serves per session (a few tabs) and per store; beyond them 429.
+    live_max_streams_per_session: int = Field(default=4, ge=1)
+    live_max_streams_per_store: int = Field(default=40, ge=1)
     # Poll interval of a live stream while the LISTEN connection is down (otherwise NOTIFY wakes it).
     live_poll_interval: float = Field(default=0.2, gt=0)
 
