@@ -66,12 +66,6 @@ async def delete_cart(cart_id: str, gw: GatewayDep, session: ChangingSessionDep)
     return await gw.carts.forward(session, "DELETE", f"/carts/{_cart_id(cart_id)}")
 
 
-@router.post("/carts/{cart_id}/send")
-async def send_cart(request: Request, cart_id: str, gw: GatewayDep, session: ChangingSessionDep) -> Response:
-    body = await json_body(request, required=False) or {}
-    return await gw.carts.forward(session, "POST", f"/carts/{_cart_id(cart_id)}/send", body=body)
-
-
 @router.post("/carts/{cart_id}/order")
 async def order_cart(request: Request, cart_id: str, gw: GatewayDep, session: ChangingSessionDep) -> Response:
     key = request.headers.get("idempotency-key", "").strip()

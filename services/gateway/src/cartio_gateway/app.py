@@ -49,7 +49,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.gateway = gw
     app.include_router(callbacks.router)
     app.include_router(api.router)
-    app.include_router(api_notifier.router)  # before api_carts: its send checks the rate limit first
+    app.include_router(api_notifier.router)  # send to customer: the notifier checks, then carts sends
     app.include_router(api_carts.router)
     app.include_router(api_reports.router)
     app.include_router(api_blacklist.router)
