@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from cartio_platform.runtime import Runtime
 
-from . import history
+from . import checkout_links, history
 from .actions import Actions
 from .api import install_error_handlers, router
 from .clients import StoreClients
@@ -40,4 +40,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(history.router)  # reports' backfill reads the store's history
+    app.include_router(checkout_links.router)  # ingest's recovery link, at each click
     return app

@@ -1,4 +1,4 @@
-"""Ingest's settings: the webhook key, body limits, beacon rate limit and trusted proxies."""
+"""Ingest's settings: the webhook key, body limits, beacon rate limit, trusted proxies and where carts is."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class Settings(ServiceSettings):
     # Verifies the recovery links the notifier signs (same value in both).
     link_key: SecretStr = SecretStr(DEV_LINK_KEY)
     public_ingest_url: str = "http://127.0.0.1:8001"
+    # Carts mints a fresh checkout URL at each click of a recovery link (BigCommerce's work once).
+    carts_url: str = "http://127.0.0.1:8002"
     max_webhook_bytes: int = Field(default=64 * 1024, ge=1024)
     max_beacon_bytes: int = Field(default=2 * 1024, ge=256)
     # Beacons one shopper IP may send per minute before getting 429.
