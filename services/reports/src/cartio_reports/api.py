@@ -20,7 +20,7 @@ from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime
 from cartio_platform.security import require_service_token
 
-from . import export, queries
+from . import export, queries, windows
 from .domain.days import resolve_period
 
 
@@ -54,6 +54,12 @@ async def _period(session: AsyncSession, store: str, days: int | None, start: da
     return queries.Period(first, last, tz_name), currency
 
 
+async def _rolled(runtime: Runtime, store: str, period: queries.Period, start: date | None) -> None:
+    """The last N days end today: bring the store's rolling windows to today first (a few ms once a day)."""
+    if start is None:
+        await windows.roll(runtime.db, store, period.end)
+
+
 def _money(row: dict[str, Any]) -> dict[str, Any]:
     return {k: export.cents(v) if isinstance(v, Decimal) and k != "conversion_rate" else v for k, v in row.items()}
 
@@ -76,6 +82,7 @@ async def top_added(store: str, runtime: RuntimeDep, days: Days = None, start: F
                     limit: Limit = 10) -> dict[str, Any]:
     async with runtime.db() as session:
         period, _ = await _period(session, store, days, start, end)
+        await _rolled(runtime, store, period, start)
         items = await queries.top_added(session, store, period, limit)
     return {"period": period.json(), "items": items}
 
@@ -85,6 +92,7 @@ async def top_ordered(store: str, runtime: RuntimeDep, days: Days = None, start:
                       limit: Limit = 10) -> dict[str, Any]:
     async with runtime.db() as session:
         period, currency = await _period(session, store, days, start, end)
+        await _rolled(runtime, store, period, start)
         items = await queries.top_ordered(session, store, period, limit)
     return {"period": period.json(), "currency": currency, "items": [_rates(_money(i)) for i in items]}
 

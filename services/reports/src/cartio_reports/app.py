@@ -10,11 +10,13 @@ from cartio_platform.settings import ServiceSettings
 from .api import router
 from .handlers import HANDLERS
 from .tables import metadata
+from .windows import ROLL_INTERVAL, roll_all
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
     runtime = Runtime(settings, tables=metadata)
     runtime.consume("events", HANDLERS)
+    runtime.every("roll-windows", ROLL_INTERVAL, lambda: roll_all(runtime.db))
     app = runtime.create_app("cartio-reports")
     app.state.settings = settings
     app.include_router(router)

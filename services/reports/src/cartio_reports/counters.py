@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import windows
 from .domain import funnel
 from .domain.days import zone
 from .domain.products import ProductDelta
@@ -60,7 +61,11 @@ async def add_funnel(session: AsyncSession, store_hash: str, diff: dict[tuple[da
 
 async def add_products(session: AsyncSession, store_hash: str, deltas: Iterable[ProductDelta]) -> None:
     columns = (*PRODUCT_COUNTERS, "revenue")
-    for d in sorted(deltas, key=lambda d: (d.day, d.product_id, d.variant_id)):
+    ordered = sorted(deltas, key=lambda d: (d.day, d.product_id, d.variant_id))
+    if not ordered:
+        return
+    as_of = await windows.hold(session, store_hash)  # before the day rows: see windows.py
+    for d in ordered:
         values = {c: getattr(d, c) for c in columns}
         for table, keys in ((product_days, {"product_id": d.product_id}),
                             (variant_days, {"product_id": d.product_id, "variant_id": d.variant_id})):
@@ -69,6 +74,7 @@ async def add_products(session: AsyncSession, store_hash: str, deltas: Iterable[
                 index_elements=[table.c.store_hash, table.c.day, *(table.c[k] for k in keys)],
                 set_={c: table.c[c] + stmt.excluded[c] for c in columns},
             ))
+    await windows.add(session, store_hash, as_of, ordered)
 
 
 async def remember_product(session: AsyncSession, store_hash: str, product_id: int, name: str,

@@ -1,6 +1,8 @@
-"""The figures merchants read: a period's funnel, top added and top ordered products, from the day tables.
+"""The figures merchants read: a period's funnel, top added and top ordered products, pre-aggregated.
 
-Every query is one index range scan of (store_hash, day) over pre-aggregated rows; nothing reads events.
+The summary is one index range scan of (store_hash, day). The top lists of the last 7, 30 or 90 days read the
+rolling windows (windows.py; the caller rolls them to the store's today first); any other period sums the
+product_days rows of the period. Nothing reads events.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .domain.days import zone
 from .domain.funnel import COUNT_METRICS, VALUE_METRICS
 from .domain.products import conversion_rate
-from .tables import funnel_days, product_days, products, stores
+from .tables import funnel_days, product_days, product_windows, products, stores
+from .windows import COLUMNS as COUNTERS
+from .windows import WINDOWS, as_of
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,7 @@ async def summary(session: AsyncSession, store_hash: str, period: Period) -> dic
 
 
 def _totals(store_hash: str, period: Period, having: str | None) -> sa.Subquery:
-    sums = {c: sa.func.sum(product_days.c[c]).label(c)
-            for c in ("times_added", "quantity_added", "times_ordered", "quantity_ordered", "revenue")}
+    sums = {c: sa.func.sum(product_days.c[c]).label(c) for c in COUNTERS}
     query = (sa.select(product_days.c.product_id, *sums.values())
              .where(_in(product_days, store_hash, period))
              .group_by(product_days.c.product_id))
@@ -61,7 +64,11 @@ def _totals(store_hash: str, period: Period, having: str | None) -> sa.Subquery:
 
 
 async def _top(session: AsyncSession, store_hash: str, period: Period, limit: int | None, by: str, then: str,
-               having: str | None) -> list[sa.RowMapping]:
+               having: str | None, *, windows: bool = True) -> list[sa.RowMapping]:
+    days = (period.end - period.start).days + 1
+    if windows and days in WINDOWS and having is not None and await as_of(session, store_hash) == period.end:
+        return await _top_of_window(session, store_hash, days, limit, by, then, having)
+    # Any other period sums the day rows: slower, growing with the period (docs/benchmarks.md, reports).
     totals = _totals(store_hash, period, having)
     query = (
         sa.select(totals, products.c.name, products.c.image_url)
@@ -73,18 +80,38 @@ async def _top(session: AsyncSession, store_hash: str, period: Period, limit: in
     return list((await session.execute(query)).mappings())
 
 
+async def _top_of_window(session: AsyncSession, store_hash: str, days: int, limit: int | None, by: str, then: str,
+                         having: str) -> list[sa.RowMapping]:
+    """The window's rows in the order of its index (tables.py), LIMIT n: a few index entries read."""
+    pw = product_windows
+    query = (
+        sa.select(pw.c.product_id, *(pw.c[c] for c in COUNTERS), products.c.name, products.c.image_url)
+        .select_from(pw.outerjoin(products, sa.and_(products.c.store_hash == pw.c.store_hash,
+                                                    products.c.product_id == pw.c.product_id)))
+        .where(pw.c.store_hash == store_hash, pw.c.days == days, pw.c[having] > 0)
+        .order_by(pw.c[by].desc(), pw.c[then].desc(), pw.c.product_id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).mappings())
+
+
 def _name(row: sa.RowMapping) -> str:
     return row["name"] if row["name"] is not None else f"Product {row['product_id']}"
 
 
-async def top_added(session: AsyncSession, store_hash: str, period: Period, limit: int) -> list[dict[str, Any]]:
-    rows = await _top(session, store_hash, period, limit, "times_added", "quantity_added", "times_added")
+async def top_added(session: AsyncSession, store_hash: str, period: Period, limit: int, *, windows: bool = True
+                    ) -> list[dict[str, Any]]:
+    """Most added first; from the rolling windows when the period is one (False: from the day rows)."""
+    rows = await _top(session, store_hash, period, limit, "times_added", "quantity_added", "times_added",
+                      windows=windows)
     return [{"product_id": r["product_id"], "name": _name(r), "image_url": r["image_url"],
              "times_added": int(r["times_added"]), "quantity_added": int(r["quantity_added"])} for r in rows]
 
 
-async def top_ordered(session: AsyncSession, store_hash: str, period: Period, limit: int) -> list[dict[str, Any]]:
-    rows = await _top(session, store_hash, period, limit, "times_ordered", "revenue", "times_ordered")
+async def top_ordered(session: AsyncSession, store_hash: str, period: Period, limit: int, *, windows: bool = True
+                      ) -> list[dict[str, Any]]:
+    rows = await _top(session, store_hash, period, limit, "times_ordered", "revenue", "times_ordered",
+                      windows=windows)
     return [{"product_id": r["product_id"], "name": _name(r), "image_url": r["image_url"],
              **_ordered(r), "times_added": int(r["times_added"])} for r in rows]
 

@@ -66,6 +66,32 @@ variant_days = sa.Table(
     sa.Column("revenue", MONEY, nullable=False, server_default="0"),
 )
 
+# Rolling-window totals (windows.py): per store, window (7, 30 or 90 days ending on the marker's day) and
+# product, the sum of its product_days rows in the window, so that a top list is one index scan, LIMIT n.
+product_windows = sa.Table(
+    "product_windows",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("days", sa.SmallInteger, primary_key=True),
+    sa.Column("product_id", sa.BigInteger, primary_key=True),
+    *_counts(*PRODUCT_COUNTERS),
+    sa.Column("revenue", MONEY, nullable=False, server_default="0"),
+)
+# The top lists' orders (queries.py), product_id last as a tie-break.
+sa.Index("product_windows_top_added", product_windows.c.store_hash, product_windows.c.days,
+         product_windows.c.times_added.desc(), product_windows.c.quantity_added.desc(), product_windows.c.product_id)
+sa.Index("product_windows_top_ordered", product_windows.c.store_hash, product_windows.c.days,
+         product_windows.c.times_ordered.desc(), product_windows.c.revenue.desc(), product_windows.c.product_id)
+
+# The store-local day the windows end on (NULL: not built yet); writers of product rows hold it FOR SHARE, the
+# rollover FOR UPDATE, so a day row is in the windows exactly once (windows.py).
+window_marks = sa.Table(
+    "window_marks",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("as_of", sa.Date),
+)
+
 # The latest name and thumbnail seen for each product, for the top lists.
 products = sa.Table(
     "products",
@@ -105,4 +131,5 @@ orders_counted = sa.Table(
     sa.Column("order_id", sa.BigInteger, primary_key=True),
 )
 
-STORE_TABLES = (funnel_days, product_days, variant_days, products, cart_facts, orders_counted, stores)
+STORE_TABLES = (funnel_days, product_days, variant_days, product_windows, window_marks, products, cart_facts,
+                orders_counted, stores)

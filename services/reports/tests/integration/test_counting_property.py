@@ -1,4 +1,5 @@
-"""Property: the counters built from a shuffled stream with redeliveries equal those built from the clean stream.
+"""Property: the counters built from a shuffled stream with redeliveries equal those built from the clean stream,
+and the rolling windows of the top lists, rolled over the stream's days and beyond, equal the day rows' sums.
 
 Each event goes through the real handlers and the real inbox claim, one transaction per delivery as the consumer
 runs them, on the real PostgreSQL (the broker only adds the order, which hypothesis shuffles). Both streams start
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_contracts import Envelope, Topology
 from cartio_contracts.messages import (
@@ -37,12 +39,14 @@ from cartio_contracts.messages import (
 )
 from cartio_platform.db import make_engine, make_sessionmaker
 from cartio_platform.messaging import dispatch_table
+from cartio_reports import queries, windows
 from cartio_reports import tables as t
 from cartio_reports.handlers import HANDLERS
 from cartio_reports.settings import Settings
 
 T0 = datetime(2026, 3, 10, tzinfo=UTC)
 ZONE = "America/Chicago"
+FIRST_DAY = date(2026, 3, 10)  # in the store's zone: T0 is the evening of the 9th there
 minutes = st.integers(min_value=0, max_value=3 * 24 * 60)
 money = st.decimals(min_value=0, max_value=500, places=2, allow_nan=False, allow_infinity=False)
 
@@ -138,6 +142,47 @@ async def counters(url: str, store: str) -> dict[str, set[tuple[Any, ...]]]:
         await engine.dispose()
 
 
+async def windows_agree(url: str, store: str, first: date, last: date, every: int = 1) -> None:
+    """Roll the store's windows day by day from `first` to `last`, each day twice (the second does nothing), and
+    check every window against the day rows on the first day and every `every` days: its totals, and the top
+    lists read from it."""
+    engine = make_engine(url, pool_size=2)
+    try:
+        db = make_sessionmaker(engine)
+        day = first
+        while day <= last:
+            await windows.roll(db, store, day)
+            await windows.roll(db, store, day)
+            async with db() as session, session.begin():
+                assert not await windows.step(session, store, day - timedelta(days=1)), "a day rolls once"
+            async with db() as session:
+                assert await windows.as_of(session, store) == day
+                for w in windows.WINDOWS if (day - first).days % every == 0 else ():
+                    assert await window_totals(session, store, w) == await day_totals(session, store, day, w)
+                    period = queries.Period(day - timedelta(days=w - 1), day, ZONE)
+                    for top in (queries.top_added, queries.top_ordered):
+                        assert await top(session, store, period, 100) == await top(session, store, period, 100,
+                                                                                  windows=False), (top, w, day)
+            day += timedelta(days=1)
+    finally:
+        await engine.dispose()
+
+
+async def window_totals(session: AsyncSession, store: str, w: int) -> set[tuple[Any, ...]]:
+    pw = t.product_windows.c
+    rows = await session.execute(sa.select(pw.product_id, *(pw[c] for c in windows.COLUMNS))
+                                 .where(pw.store_hash == store, pw.days == w))
+    return {tuple(r) for r in rows}
+
+
+async def day_totals(session: AsyncSession, store: str, day: date, w: int) -> set[tuple[Any, ...]]:
+    pd = t.product_days.c
+    rows = await session.execute(sa.select(pd.product_id, *(sa.func.sum(pd[c]) for c in windows.COLUMNS))
+                                 .where(pd.store_hash == store, pd.day.between(day - timedelta(days=w - 1), day))
+                                 .group_by(pd.product_id))
+    return {tuple(r) for r in rows if any(v != 0 for v in tuple(r)[1:])}
+
+
 def envelopes(store: str, events: list[tuple[Message, datetime]]) -> list[Envelope]:
     return [message.envelope(store, occurred_at=when) for message, when in events]
 
@@ -166,9 +211,19 @@ def test_counters_from_a_shuffled_stream_with_redeliveries_equal_those_from_the_
     rng.shuffle(stream)
     url = reports_settings.database_url
 
+    half = len(stream) // 2
+
     async def run() -> tuple[dict[str, set[tuple[Any, ...]]], dict[str, set[tuple[Any, ...]]]]:
         await deliver(url, [install(clean_store), *clean])
-        await deliver(url, [install(messy_store), *stream])
+        # The messy store's windows exist before its events (handlers add to them) and roll over between its
+        # halves and after: the events span several store days, and the rollover adds the days after the marker.
+        await deliver(url, [install(messy_store)])
+        await windows_agree(url, messy_store, FIRST_DAY, FIRST_DAY)
+        await deliver(url, stream[:half])
+        await windows_agree(url, messy_store, FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=1))
+        await deliver(url, stream[half:])
+        # past the stream's last day (at most the 16th) until its days have left the 7 days' window
+        await windows_agree(url, messy_store, FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=14))
         return await counters(url, clean_store), await counters(url, messy_store)
 
     from_clean, from_messy = asyncio.run(run())
