@@ -10,10 +10,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cartio_contracts import Envelope, Message
@@ -199,3 +199,13 @@ class Runtime:
 
 def setup_logging(settings: ServiceSettings) -> None:
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The app's `Runtime` (its lifespan puts it on `app.state`), for a route that needs the database or broker."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+"""A route parameter: the service's Runtime."""

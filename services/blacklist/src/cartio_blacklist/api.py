@@ -21,7 +21,7 @@ from cartio_blacklist.queries import list_hits, list_rules
 from cartio_blacklist.rulebook import NewRule, Rulebook, RuleNotFound, RuleRefused
 from cartio_platform.errors import ApiError
 from cartio_platform.internal_api import Actor
-from cartio_platform.runtime import Runtime
+from cartio_platform.runtime import RuntimeDep
 from cartio_platform.security import require_service_token
 
 
@@ -40,14 +40,8 @@ def _index(request: Request) -> RuleIndex:
     return index
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 RulebookDep = Annotated[Rulebook, Depends(_rulebook)]
 IndexDep = Annotated[RuleIndex, Depends(_index)]
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 ActorDep = Actor
 
 router = APIRouter(prefix="/internal/stores/{store}/blacklist",

@@ -19,7 +19,7 @@ from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
 from cartio_platform.inputs import BadJson, loads_strict
 from cartio_platform.logging import get_logger
-from cartio_platform.runtime import Runtime
+from cartio_platform.runtime import RuntimeDep
 from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret_matches
 
 log = get_logger(__name__)
@@ -32,13 +32,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:

@@ -27,15 +27,10 @@ from cartio_notifier.queries import (
 from cartio_notifier.sending import Sender
 from cartio_notifier.settings import Settings
 from cartio_platform.errors import ApiError
-from cartio_platform.runtime import Runtime
+from cartio_platform.runtime import RuntimeDep
 from cartio_platform.security import require_service_token
 
 router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _settings(request: Request) -> Settings:
@@ -43,7 +38,6 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
