@@ -1,8 +1,9 @@
 """Signed recovery links: the token in `{public ingest}/r/{token}` of a sent cart email.
 
 The token is `base64url(json).base64url(hmac_sha256(key, json))`: it carries the store, the notification, the
-cart and the checkout URL, so ingest verifies it and redirects without any lookup. Signed, not encrypted: it
-holds nothing the shopper may not see (their own checkout link).
+cart and the checkout URL, so ingest verifies it without a database; at each click ingest asks carts for a fresh
+checkout URL (BigCommerce's work once) and falls back to the token's when carts cannot answer. Signed, not
+encrypted: it holds nothing the shopper may not see (their own checkout link).
 """
 
 from __future__ import annotations
