@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from cartio_bigcommerce.store_hash import is_store_hash
 from cartio_contracts.messages import (
@@ -35,7 +35,7 @@ from cartio_contracts.messages import (
     OrderPlaced,
 )
 from cartio_platform.errors import ApiError
-from cartio_platform.runtime import Runtime
+from cartio_platform.runtime import RuntimeDep
 from cartio_platform.security import require_service_token
 
 from .domain.snapshots import snapshot
@@ -51,14 +51,8 @@ def _valid_store(store: str) -> None:
         raise ApiError(404, "store_not_found", "No such store.")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 router = APIRouter(prefix="/internal/stores/{store}/history",
                    dependencies=[Depends(require_service_token), Depends(_valid_store)])
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 

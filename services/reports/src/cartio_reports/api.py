@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import is_store_hash
 from cartio_platform.errors import ApiError
-from cartio_platform.runtime import Runtime
+from cartio_platform.runtime import Runtime, RuntimeDep
 from cartio_platform.security import require_service_token
 
 from . import export, queries, windows
@@ -29,12 +29,6 @@ def valid_store(store: str) -> None:
         raise ApiError(404, "store_not_found", "No such store.")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 Days = Annotated[int | None, Query(description="the last N days, today included (1 to 731; default 30)")]
 From = Annotated[date | None, Query(alias="from", description="first day of a date range (YYYY-MM-DD)")]
 To = Annotated[date | None, Query(alias="to", description="last day of a date range (YYYY-MM-DD), included")]
