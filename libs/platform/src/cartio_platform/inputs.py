@@ -21,7 +21,12 @@ DRAIN_BYTES = 16 * 1024 * 1024
 
 
 class BadJson(ValueError):
-    """The body is not JSON we accept; the message says why."""
+    """The body is not JSON we accept; the message says why. `status`: 400 when it is not JSON at all, 422 when
+    it is well-formed JSON whose text no store can hold (NUL, lone surrogates)."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _no_constants(name: str) -> Any:
@@ -37,11 +42,11 @@ def _finite(text: str) -> float:
 
 def _check_text(text: str) -> None:
     if "\x00" in text:
-        raise BadJson("text must not contain the NUL character (\\u0000)")
+        raise BadJson("text must not contain the NUL character (\\u0000)", status=422)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadJson("text must not contain a lone surrogate (e.g. \\ud800)") from None
+        raise BadJson("text must not contain a lone surrogate (e.g. \\ud800)", status=422) from None
 
 
 def _check(value: Any) -> None:

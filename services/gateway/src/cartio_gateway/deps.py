@@ -14,6 +14,7 @@ audit entry for the call with its outcome (the status answered, ApiError's, or 5
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -115,7 +116,10 @@ async def _body_for_audit(request: Request) -> Any:
         return None
     try:
         return loads_strict(raw)
-    except BadJson:
+    except BadJson as exc:
+        if exc.status == 422:  # well-formed, with a NUL PostgreSQL's JSON cannot hold: kept, the NUL escaped
+            with contextlib.suppress(ValueError, RecursionError, BadJson):
+                return loads_strict(raw.replace(b"\\u0000", b"\\\\u0000"))
         return {"unparseable_bytes": len(raw)}
 
 
@@ -129,7 +133,7 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
     try:
         body = loads_strict(raw)
     except BadJson as exc:
-        raise ApiError(400, "invalid_json", f"The request body is not JSON we accept: {exc}.") from None
+        raise ApiError(exc.status, "invalid_json", f"The request body is not JSON we accept: {exc}.") from None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "The request body must be a JSON object.")
     return {k: v for k, v in body.items() if k not in STORE_KEYS}

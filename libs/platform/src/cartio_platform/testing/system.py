@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from cartio_platform.security import webhook_secret
-from cartio_platform.testing import Infra, Process, TempDatabases, free_port, migrate, wait_until
+from cartio_platform.testing import Infra, Process, TempDatabases, delete_namespace, free_port, migrate, wait_until
 
 WEBHOOK_KEY = "e2e-webhook-key"
 SERVICE_TOKEN = "e2e-service-token"
@@ -160,6 +160,9 @@ class System:
                 process.proc.terminate()
         for process in self.processes.values():
             process.stop()
+        # This system's queues go with it: quorum queues left for the session's end pile up (hundreds in a full
+        # run) until the shared broker runs out of file handles.
+        await delete_namespace(self.infra.amqp_url, self.namespace)
 
     def logs(self) -> str:
         return "\n".join(f"--- {n} ---\n{p.tail(30)}" for n, p in self.processes.items())
