@@ -80,6 +80,12 @@ def server_url() -> str:
             or "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
+def bench_database_url(service: str) -> str:
+    """A fresh database name for one benchmark run of `service`, on the benchmark's server."""
+    return str(make_url(server_url()).set(database=f"cartio_bench_{service}_{uuid.uuid4().hex[:6]}")
+               .render_as_string(hide_password=False))
+
+
 def amqp_url() -> str:
     return os.environ.get("CARTIO_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -245,8 +251,7 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    url = str(make_url(server_url()).set(database=f"cartio_bench_carts_{uuid.uuid4().hex[:6]}")
-              .render_as_string(hide_password=False))
+    url = bench_database_url("carts")
     await ensure_database(url)
     engine = create_async_engine(url)
     process: subprocess.Popen[bytes] | None = None

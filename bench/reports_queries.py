@@ -31,10 +31,9 @@ if str(ROOT) not in sys.path:  # run as a script: bench is a package of the repo
 
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine  # noqa: E402
 
-from bench.carts_list import amqp_url, machine, pct, server_url, table, write_section  # noqa: E402
+from bench.carts_list import amqp_url, bench_database_url, machine, pct, table, write_section  # noqa: E402
 from cartio_platform.db import drop_database, ensure_database  # noqa: E402
 from cartio_platform.migrate import upgrade_async  # noqa: E402
 from cartio_platform.testing import delete_namespace, free_port  # noqa: E402
@@ -173,8 +172,7 @@ async def main() -> int:
     if others:
         print(f"(ignoring arguments meant for other benchmarks: {' '.join(others)})")
 
-    url = str(make_url(server_url()).set(database=f"cartio_bench_reports_{uuid.uuid4().hex[:6]}")
-              .render_as_string(hide_password=False))
+    url = bench_database_url("reports")
     await ensure_database(url)
     engine = create_async_engine(url)
     process: subprocess.Popen[bytes] | None = None
