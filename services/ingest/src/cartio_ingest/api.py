@@ -1,19 +1,17 @@
-"""Ingest's HTTP face: BigCommerce webhooks and the storefront script's beacons, in, confirmed, out."""
+"""Ingest's HTTP face for BigCommerce webhooks: in, confirmed, out (beacons are in beacons.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from cartio_bigcommerce.store_hash import is_store_hash
 from cartio_bigcommerce.webhooks import WebhookPayload
-from cartio_contracts.messages import StorefrontSession, WebhookReceived
-from cartio_ingest.domain import Beacon, RateLimiter, client_ip, webhook_message_id
+from cartio_contracts.messages import WebhookReceived
+from cartio_ingest.domain import webhook_message_id
 from cartio_ingest.settings import Settings
 from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
@@ -24,7 +22,6 @@ from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret_match
 
 log = get_logger(__name__)
 router = APIRouter()
-SCRIPT = resources.files("cartio_ingest").joinpath("storefront.js").read_text()
 
 
 def get_settings(request: Request) -> Settings:
@@ -87,62 +84,3 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
     log.info("webhook accepted", scope=payload.scope, store_hash=payload.store_hash,
              message_id=str(envelope.message_id))
     return JSONResponse({"accepted": True, "message_id": str(envelope.message_id)})
-
-
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400"}
-
-
-@router.options("/storefront/events")
-async def beacon_preflight() -> Response:
-    return Response(status_code=204, headers=CORS)
-
-
-@router.post("/storefront/events")
-async def receive_beacon(request: Request, settings: SettingsDep, runtime: RuntimeDep) -> Response:
-    peer = request.client.host if request.client else None
-    # Several X-Forwarded-For headers are one list, in order (RFC 9110 5.3).
-    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for")) or None
-    ip = client_ip(peer, forwarded_for, settings.trusted_proxies)
-    limiter: RateLimiter = request.app.state.beacon_limiter
-    if not limiter.allow(ip or "unknown"):
-        return _cors(error_response(429, "rate_limited", "too many beacons from this address; slow down"))
-    body = await read_limited(request, settings.max_beacon_bytes)
-    if body is None:
-        return _cors(error_response(413, "too_large", f"beacons are limited to {settings.max_beacon_bytes} bytes"))
-    try:
-        beacon = Beacon.model_validate_json(body)
-    except ValidationError as exc:
-        return _cors(error_response(422, "invalid_beacon", describe_validation(list(exc.errors()))))
-    message = StorefrontSession(
-        cart_id=beacon.cart_id,
-        session_id=beacon.session_id,
-        ip=ip,
-        user_agent=(request.headers.get("user-agent") or "")[:1024] or None,
-        seen_at=datetime.now(UTC),
-    )
-    try:
-        await runtime.publish(message, beacon.store_hash, timeout=settings.publish_timeout)
-    except BrokerUnavailable as exc:
-        log.error("beacon not accepted: broker unavailable", error=str(exc))
-        return _cors(error_response(503, "broker_unavailable", "retry later"))
-    return _cors(Response(status_code=202))
-
-
-def _cors(response: Response) -> Response:
-    response.headers.update(CORS)
-    return response
-
-
-@router.get("/storefront/cartio.js", response_class=Response, responses={
-    200: {"description": "The storefront script for this store",
-          "content": {"application/javascript": {"schema": {"type": "string"}}}}})
-async def storefront_script(
-    settings: SettingsDep, store: Annotated[str, Query(min_length=1, max_length=32)]
-) -> Response:
-    if not is_store_hash(store):
-        return error_response(422, "invalid_store", "store must be a store hash (lowercase letters and digits)")
-    script = SCRIPT.replace("__CARTIO_BEACON_URL__", settings.public_ingest_url.rstrip("/") + "/storefront/events")
-    script = script.replace("__CARTIO_STORE__", store)
-    return Response(script, media_type="application/javascript",
-                    headers={"Cache-Control": "public, max-age=300"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from cartio_ingest import recovery
+from cartio_ingest import beacons, recovery
 from cartio_ingest.api import router
 from cartio_ingest.domain import RateLimiter
 from cartio_ingest.settings import Settings
@@ -22,6 +22,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.uninstalled = UninstalledStores()
     app.state.uninstalled.attach(runtime)
     app.include_router(router)
+    app.include_router(beacons.router)
     app.include_router(recovery.router)
 
     return app
