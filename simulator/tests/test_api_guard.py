@@ -32,7 +32,7 @@ async def test_every_response_has_rate_limit_headers_and_quota_counts_down(h):
     for response in (first, second):
         assert all(name in response.headers for name in RATE_HEADERS)
     assert first.headers["x-rate-limit-time-window-ms"] == "30000"
-    assert first.headers["x-rate-limit-requests-quota"] == "450"
+    assert first.headers["x-rate-limit-requests-quota"] == "150"
     left = int(first.headers["x-rate-limit-requests-left"])
     assert int(second.headers["x-rate-limit-requests-left"]) == left - 1
 

@@ -74,9 +74,11 @@ async def test_events_for_item_changes_coupon_checkout_and_status(h, receiver):
     rec.requests.clear()
 
     order = (await h.client.post(f"/_sim/carts/{cart['id']}/checkout", json={})).json()
-    await poll(lambda: len(rec.requests) == 2)
+    await poll(lambda: len(rec.requests) == 4)  # created (Incomplete), paid: statusUpdated, updated; converted
     by_scope = {r.json()["scope"]: r.json() for r in rec.requests}
     assert by_scope["store/order/created"]["data"] == {"type": "order", "id": order["id"]}
+    assert by_scope["store/order/statusUpdated"]["data"]["status"] == {"previous_status_id": 0,
+                                                                      "new_status_id": 11}
     assert by_scope["store/cart/converted"]["data"] == {"type": "cart", "id": cart["id"], "orderId": order["id"]}
     rec.requests.clear()
 

@@ -95,6 +95,7 @@ def place_order(
 ) -> tuple[Order, list[Event]]:
     check_ready(cart)
     assert cart.billing_address is not None
+    server_side = order_source == "checkout_api"
     t = totals(cart)
     order_id = store.new_order_id()
     products: list[OrderProduct] = []
@@ -161,8 +162,10 @@ def place_order(
             for code, amount in t.coupon_amounts.items()
         ],
         shipping_method=SHIPPING_METHODS[selected[0]].description if selected else "None",
-        ip_address=cart.ip or "",
-        geoip_country_iso2=country_for_ip(cart.ip) or str(cart.billing_address.get("country_code", "")),
+        # An order made through the Checkout API (server to server) knows no shopper: no IP, no GeoIP country.
+        ip_address="" if server_side else cart.ip or "",
+        geoip_country_iso2="" if server_side else (
+            country_for_ip(cart.ip) or str(cart.billing_address.get("country_code", ""))),
         payment_method=payment_method,
         payment_status=payment_status,
         order_source=order_source,
@@ -171,6 +174,22 @@ def place_order(
     store.orders[order_id] = order
     cart.order_ids.append(order_id)
     return order, [order_event("created", order)]
+
+
+def pay_order(store: Store, order: Order) -> list[Event]:
+    """The shopper's payment went through: an Incomplete storefront order becomes Awaiting Fulfillment
+    (statusUpdated 0 -> 11, updated) and its cart is converted and deleted."""
+    if order.status_id != 0:
+        raise SimError(409, f"Order {order.id} is not Incomplete (status {order.status_id}): nothing to pay.")
+    events = [order_event("statusUpdated", order, status={"previous_status_id": 0, "new_status_id": 11})]
+    order.status_id = 11
+    order.payment_method, order.payment_status = "Credit Card", "captured"
+    order.date_modified = now()
+    events.append(order_event("updated", order))
+    cart = store.carts.get(order.cart_id) if order.cart_id else None
+    if cart is not None:
+        events += convert_cart(store, cart, order)
+    return events
 
 
 def convert_cart(store: Store, cart: Cart, order: Order) -> list[Event]:

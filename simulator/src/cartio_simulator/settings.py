@@ -23,7 +23,8 @@ class SimSettings(BaseSettings):
     ingest_beacon_url: str = "http://127.0.0.1:8001/storefront/events"
     # Multiplies BigCommerce's webhook retry schedule (60 s, 180 s, ...); tests use e.g. 0.002.
     time_scale: float = 1.0
-    rate_limit_per_30s: int = 450
+    # Requests per store per 30 s, shared by every app: BigCommerce's Standard and Plus plans (Pro: 450).
+    rate_limit_per_30s: int = 150
     # Hash of the first store; random when unset.
     store_hash: str | None = None
     public_url: str = "http://127.0.0.1:8100"

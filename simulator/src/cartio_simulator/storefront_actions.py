@@ -8,7 +8,7 @@ from .carts import LineInput, check_email, create_cart, set_email
 from .checkouts import auto_consignment, clean_address, set_billing
 from .errors import invalid
 from .geo import country_for_ip
-from .orders import convert_cart, place_order
+from .orders import pay_order, place_order
 from .people import checkout_address, random_person
 from .state import Cart, Event, Json, Order, Store
 
@@ -66,10 +66,12 @@ def shipping_address(sim: Simulator, store: Store, cart: Cart, email: str, count
 
 
 async def shopper_checks_out(
-    sim: Simulator, store: Store, cart: Cart, *, email: str | None = None, billing_address: Json | None = None
+    sim: Simulator, store: Store, cart: Cart, *, email: str | None = None, billing_address: Json | None = None,
+    pay: bool = True,
 ) -> Order:
-    """Email, billing, shipping (cheapest option), payment: the order exists (Awaiting Fulfillment) and the
-    cart is converted and gone."""
+    """Email, billing, shipping (cheapest option): the order exists, Incomplete (status 0), as BigCommerce
+    makes it before the payment step. Then the payment (`pay`; else `POST /_sim/orders/{id}/pay` later):
+    Awaiting Fulfillment, and the cart is converted and gone."""
     raw_email = billing_address.get("email") if billing_address else None
     chosen = email or cart.email or (raw_email if isinstance(raw_email, str) else None)
     if not chosen and cart.customer_id in store.customers:
@@ -82,9 +84,10 @@ async def shopper_checks_out(
     events += set_billing(cart, billing)
     auto_consignment(cart, billing)
     order, placed = place_order(
-        store, cart, status_id=11, payment_method="Credit Card", payment_status="captured", order_source="www"
+        store, cart, status_id=0, payment_method="", payment_status="", order_source="www"
     )
     events += placed
-    events += convert_cart(store, cart, order)
+    if pay:
+        events += pay_order(store, order)
     sim.emit(store, events)
     return order

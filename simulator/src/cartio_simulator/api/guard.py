@@ -1,5 +1,5 @@
 """Every REST call passes here: token check (401), per-store rate limit (429, headers on every response),
-injected latency and errors, and BigCommerce-shaped error bodies."""
+injected latency and errors, BigCommerce-shaped error bodies, and the store's API usage (`GET /_sim/api_usage`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import asyncio
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +24,40 @@ log = logging.getLogger("cartio_simulator.api")
 API_PATH = re.compile(r"^/stores/([^/]+)/(v2|v3)(/|$)")
 WINDOW_MS = 30000
 ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+
+
+@dataclass
+class StoreUsage:
+    """What one store's API answered since the simulator started: every app's calls together, as the quota
+    counts them (`requests` by method and path), and the calls refused for the quota (`throttled`)."""
+
+    requests: Counter[tuple[str, str]] = field(default_factory=Counter)
+    throttled: int = 0
+
+    def by_route(self) -> dict[str, int]:
+        """Counts by "METHOD /v3/carts/{id}" (ids folded), as `docs/interfaces.md` shows them."""
+        routes: Counter[str] = Counter()
+        for (method, path), count in self.requests.items():
+            routes[f"{method} {route_of(path)}"] += count
+        return dict(sorted(routes.items()))
+
+
+_ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32})(?=/|$)", re.IGNORECASE)
+
+
+def route_of(path: str) -> str:
+    """`/stores/abc/v3/carts/5c1d.../items/e2b4...` -> `/v3/carts/{id}/items/{id}`."""
+    match = API_PATH.match(path)
+    rest = path[match.end(1):] if match else path
+    return _ID_SEGMENT.sub("/{id}", rest)
+
+
+@dataclass
+class ApiUsage:
+    stores: dict[str, StoreUsage] = field(default_factory=dict)
+
+    def of(self, store_hash: str) -> StoreUsage:
+        return self.stores.setdefault(store_hash, StoreUsage())
 
 
 def error_body(path: str, status: int, title: str, errors: dict[str, str] | None = None) -> object:
@@ -47,6 +83,9 @@ def _rate_headers(store: Store, quota: int) -> dict[str, str]:
 
 
 def install(app: FastAPI, sim: Simulator) -> None:
+    usage = ApiUsage()
+    app.state.api_usage = usage
+
     @app.exception_handler(SimError)
     async def sim_error(request: Request, exc: SimError) -> JSONResponse:
         return JSONResponse(error_body(request.url.path, exc.status, exc.title, exc.errors), status_code=exc.status)
@@ -79,8 +118,10 @@ def install(app: FastAPI, sim: Simulator) -> None:
             headers = _rate_headers(store, quota)
             headers["X-Retry-After"] = str(max(1, -(-int(headers["X-Rate-Limit-Time-Reset-Ms"]) // 1000)))
             log.info("store %s throttled (%d requests in the window)", store.hash, store.rate.count)
+            usage.of(store.hash).throttled += 1
             return JSONResponse(error_body(path, 429, "Too many requests"), status_code=429, headers=headers)
         store.rate.count += 1
+        usage.of(store.hash).requests[(request.method, path)] += 1
         headers = _rate_headers(store, quota)
         faults = sim.faults
         if faults.api_latency_ms:

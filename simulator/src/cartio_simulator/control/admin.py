@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from ..api.guard import ApiUsage
 from ..api.hooks import hook_json
 from ..api.scripts import script_json
 from ..faults import Faults
 from ..mail import MailFaults
+from ..order_json import order_json
+from ..orders import get_order, pay_order
 from ..state import Json
 from .common import sim_of
 
@@ -89,3 +92,30 @@ async def shoppers(request: Request, body: ShoppersIn, store: str | None = None)
 @router.get("/shoppers")
 async def shoppers_status(request: Request) -> Json:
     return sim_of(request).shoppers.status()
+
+
+@router.get("/api_usage")
+async def api_usage(request: Request, store: str | None = None) -> Json:
+    """The store's REST calls so far (every app's, as the quota counts them), by method and path."""
+    target = sim_of(request).store(store)
+    usage: ApiUsage = request.app.state.api_usage
+    seen = usage.of(target.hash)
+    calls = sorted(seen.requests.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    return {
+        "store": target.hash,
+        "requests": sum(seen.requests.values()),
+        "throttled": seen.throttled,
+        "by_route": seen.by_route(),
+        "by_path": [{"method": method, "path": path, "count": count} for (method, path), count in calls],
+    }
+
+
+@router.post("/orders/{order_id}/pay")
+async def pay(request: Request, order_id: int, store: str | None = None) -> Json:
+    """The shopper pays an Incomplete storefront order (`/_sim/carts/{id}/checkout` with `pay: false`)."""
+    sim = sim_of(request)
+    target = sim.store(store)
+    async with target.lock:
+        order = get_order(target, order_id)
+        sim.emit(target, pay_order(target, order))
+    return order_json(order, sim.api_v2_base(target))

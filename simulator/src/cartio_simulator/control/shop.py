@@ -27,9 +27,11 @@ class ItemIn(BaseModel):
     product_id: int
     variant_id: int | None = None
     quantity: int = 1
+    option_selections: list[dict[str, Any]] = Field(default_factory=list)  # checked as BigCommerce does
 
     def line(self) -> LineInput:
-        return LineInput(product_id=self.product_id, variant_id=self.variant_id, quantity=self.quantity)
+        return LineInput(product_id=self.product_id, variant_id=self.variant_id, quantity=self.quantity,
+                         option_selections=list(self.option_selections))
 
 
 class CartIn(BaseModel):
@@ -51,6 +53,8 @@ class EmailIn(BaseModel):
 class CheckoutIn(BaseModel):
     email: str | None = None
     billing_address: dict[str, Any] | None = None
+    # False: the order stays Incomplete until `POST /_sim/orders/{id}/pay`.
+    pay: bool = True
 
 
 def _cart(sim: Simulator, store: Store, cart: Cart, status: int = 200) -> JSONResponse:
@@ -135,7 +139,7 @@ async def checkout(request: Request, cart_id: str, store: str | None = None,
         cart = get_cart(target, cart_id)
         order = await shopper_checks_out(
             sim, target, cart, email=body.email if body else None,
-            billing_address=body.billing_address if body else None,
+            billing_address=body.billing_address if body else None, pay=body.pay if body else True,
         )
     return order_json(order, sim.api_v2_base(target))
 
@@ -196,7 +200,7 @@ async def list_orders(request: Request, store: str | None = None) -> list[Json]:
 @router.get("/products")
 async def list_products(request: Request) -> list[Json]:
     sim = sim_of(request)
-    return [product_json(p, sim.settings.public_url, {"images", "variants"}) for p in PRODUCTS.values()]
+    return [product_json(p, sim.settings.public_url, {"images", "variants", "modifiers"}) for p in PRODUCTS.values()]
 
 
 @router.get("/customers")
