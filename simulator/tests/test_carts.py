@@ -115,8 +115,10 @@ async def test_redirect_urls_are_single_use_and_only_for_api_carts(h):
     assert "Blue Mug" in first.text
     again = await h.client.get(f"{page.path}?{page.query}")
     assert again.status_code == 410
-    included = await h.client.get(h.v3(f"/carts/{cart['id']}"), headers=h.headers, params={"include": "redirect_urls"})
-    assert "redirect_urls" in included.json()["data"]
+    created = await h.client.post(h.v3("/carts"), headers=h.headers, params={"include": "redirect_urls"},
+                                  json={"line_items": [{"product_id": 111, "quantity": 1}]})
+    assert created.status_code == 201
+    assert set(created.json()["data"]["redirect_urls"]) == {"cart_url", "checkout_url", "embedded_checkout_url"}
 
     shopper_cart = (await h.client.post("/_sim/carts", json={"items": [{"product_id": 111, "quantity": 1}]})).json()
     refused = await h.client.post(h.v3(f"/carts/{shopper_cart['id']}/redirect_urls"), headers=h.headers)

@@ -109,6 +109,24 @@ async def test_token_exchange_checks_client_and_redirect_uri(world):
     assert products.status_code == 200
 
 
+async def test_token_exchange_needs_the_granted_scope(world):
+    client, fake, _, app_url = world
+    fake.default_status = 500  # the fake app does not exchange; we do
+    await client.post("/_sim/install")
+    form = {"client_id": CLIENT_ID, "client_secret": SECRET, "code": fake.requests[-1].query["code"],
+            "context": "stores/teststore1", "scope": APP_SCOPES, "grant_type": "authorization_code",
+            "redirect_uri": app_url + "/bigcommerce/auth"}
+    without = await client.post("/oauth2/token", json={k: v for k, v in form.items() if k != "scope"})
+    assert without.status_code == 400
+    assert "scope" in without.text
+    other = await client.post("/oauth2/token", json={**form, "scope": "store_cart"})
+    assert other.status_code == 400
+    assert "scope" in other.text
+    ok = await client.post("/oauth2/token", data=form)  # the code is still unused: the refusals took nothing
+    assert ok.status_code == 200
+    assert ok.json()["scope"] == APP_SCOPES
+
+
 async def test_launch_redirects_with_verifiable_jwt(world):
     client, _, _, app_url = world
     assert (await client.get("/_sim/launch")).status_code == 409  # not installed yet

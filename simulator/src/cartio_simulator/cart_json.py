@@ -52,12 +52,28 @@ def _item(item: LineItem, share: Decimal, cart: Cart, public_url: str, options: 
         "gift_wrapping": None,
     }
     if options:
-        variant = product.variant(item.variant_id)
-        body["options"] = [
-            {"name": v.option_display_name, "nameId": v.option_id, "value": v.label, "valueId": v.id}
-            for v in (variant.option_values if variant else ())
-        ]
+        body["options"] = line_options(item)
     return body
+
+
+def line_options(item: LineItem) -> list[Json]:
+    """A line's variant options, then its modifiers; a text field's value is its text (and it has no value id)."""
+    product = PRODUCTS[item.product_id]
+    variant = product.variant(item.variant_id)
+    options: list[Json] = [
+        {"name": v.option_display_name, "nameId": v.option_id, "value": v.label, "valueId": v.id}
+        for v in (variant.option_values if variant else ())
+    ]
+    for option_id, value in item.modifiers:
+        modifier = product.modifier(option_id)
+        assert modifier is not None
+        if isinstance(value, str):
+            options.append({"name": modifier.display_name, "nameId": option_id, "value": value})
+        else:
+            chosen = modifier.value(value)
+            options.append({"name": modifier.display_name, "nameId": option_id,
+                            "value": chosen.label if chosen else "", "valueId": value})
+    return options
 
 
 def _coupons(cart: Cart, t: Totals, named_types: bool) -> list[Json]:

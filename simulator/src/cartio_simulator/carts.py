@@ -27,7 +27,7 @@ class LineInput:
     variant_id: object = None
     list_price: object = None
     name: object = None
-    option_selections: list[dict[str, object]] = field(default_factory=list)
+    option_selections: list[object] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +83,55 @@ def _price(value: object, field_name: str) -> Decimal:
     return price
 
 
-def _variant(product: Product, line: LineInput, prefix: str) -> Variant:
+MISSING = "Missing or incorrect required fields"
+Selections = tuple[tuple[int, int | str], ...]
+
+
+def _selections(product: Product, raw: list[object], prefix: str) -> tuple[dict[int, int], Selections]:
+    """`option_selections` checked against the product: (variant option id -> value id, modifier choices in the
+    product's order). An unknown option or value, a text too long, or an option given twice is a 422."""
+    variant_values: dict[int, int] = {}
+    chosen: dict[int, int | str] = {}
+    for index, entry in enumerate(raw):
+        at = f"{prefix}.option_selections.{index}"
+        if not isinstance(entry, dict):
+            raise invalid(MISSING, {at: "must be an object"})
+        option_id, value = entry.get("option_id"), entry.get("option_value")
+        if not isinstance(option_id, int) or isinstance(option_id, bool):
+            raise invalid(MISSING, {f"{at}.option_id": "must be an integer"})
+        if option_id in variant_values or option_id in chosen:
+            raise invalid(MISSING, {f"{at}.option_id": f"option {option_id} is given twice"})
+        modifier = product.modifier(option_id)
+        if option_id in product.option_ids:
+            known = {v.id for variant in product.variants for v in variant.option_values if v.option_id == option_id}
+            if not isinstance(value, int) or isinstance(value, bool) or value not in known:
+                raise invalid(f"Option value {value!r} is not a value of option {option_id}",
+                              {f"{at}.option_value": "unknown value for this option"})
+            variant_values[option_id] = value
+        elif modifier is None:
+            raise invalid(f"Option {option_id} is not an option of product {product.id}",
+                          {f"{at}.option_id": "unknown option for this product"})
+        elif modifier.type == "text":
+            if not isinstance(value, str) or not value.strip():
+                raise invalid(MISSING, {f"{at}.option_value": f"'{modifier.display_name}' needs a text"})
+            if len(value) > modifier.max_length:
+                raise invalid(f"'{modifier.display_name}' takes at most {modifier.max_length} characters",
+                              {f"{at}.option_value": f"at most {modifier.max_length} characters"})
+            chosen[option_id] = value
+        else:
+            if not isinstance(value, int) or isinstance(value, bool) or modifier.value(value) is None:
+                raise invalid(f"Option value {value!r} is not a value of option {option_id}",
+                              {f"{at}.option_value": "unknown value for this option"})
+            chosen[option_id] = value
+    missing = [m.display_name for m in product.modifiers if m.required and m.id not in chosen]
+    if missing:
+        raise invalid(MISSING, {f"{prefix}.option_selections": "a value is required for " + ", ".join(
+            f"'{name}'" for name in missing)})
+    return variant_values, tuple((m.id, chosen[m.id]) for m in product.modifiers if m.id in chosen)
+
+
+def _variant(product: Product, line: LineInput, values: dict[int, int], prefix: str) -> Variant:
+    """The variant by `variant_id`, or the one the variant options in `option_selections` make; both must agree."""
     if line.variant_id is not None:
         variant = product.variant(_int(line.variant_id, f"{prefix}.variant_id"))
         if variant is None:
@@ -91,23 +139,20 @@ def _variant(product: Product, line: LineInput, prefix: str) -> Variant:
                 f"Variant {line.variant_id} does not belong to product {product.id}",
                 {f"{prefix}.variant_id": "unknown variant for this product"},
             )
+        if any(v.option_id in values and values[v.option_id] != v.id for v in variant.option_values):
+            raise invalid(f"The option selections do not match variant {variant.id}",
+                          {f"{prefix}.option_selections": "contradicts variant_id"})
         return variant
-    if line.option_selections:
-        wanted = set()
-        for selection in line.option_selections:
-            wanted.add((selection.get("option_id"), selection.get("option_value")))
+    if values:
         for variant in product.variants:
-            if {(v.option_id, v.id) for v in variant.option_values} == wanted:
+            if {(v.option_id, v.id) for v in variant.option_values} == set(values.items()):
                 return variant
         raise invalid(
             f"The option selections do not match a variant of product {product.id}",
             {f"{prefix}.option_selections": "no such variant"},
         )
     if product.has_options:
-        raise invalid(
-            f"Product {product.id} has options: variant_id or option_selections is required",
-            {f"{prefix}.variant_id": "required for a product with options"},
-        )
+        raise invalid(MISSING, {"variant": "This product has options, variant ID is required"})
     return product.variants[0]
 
 
@@ -120,7 +165,8 @@ def make_line(store: Store, cart: Cart | None, line: LineInput, prefix: str) -> 
     product = PRODUCTS.get(product_id)
     if product is None:
         raise invalid(f"Product {product_id} does not exist", {f"{prefix}.product_id": "unknown product"})
-    variant = _variant(product, line, prefix)
+    values, modifiers = _selections(product, line.option_selections, prefix)
+    variant = _variant(product, line, values, prefix)
     already = sum(i.quantity for i in cart.items if i.variant_id == variant.id) if cart else 0
     _check_stock(product, variant, already + quantity, prefix)
     overridden = line.list_price is not None
@@ -136,6 +182,7 @@ def make_line(store: Store, cart: Cart | None, line: LineInput, prefix: str) -> 
         name=name,
         sku=variant.sku,
         price_overridden=overridden,
+        modifiers=modifiers,
     )
 
 
@@ -217,7 +264,8 @@ def add_items(store: Store, cart: Cart, lines: list[LineInput], custom: list[Cus
             (
                 i
                 for i in cart.items
-                if i.variant_id == item.variant_id and not i.price_overridden and not item.price_overridden
+                if i.variant_id == item.variant_id and i.modifiers == item.modifiers
+                and not i.price_overridden and not item.price_overridden
             ),
             None,
         )

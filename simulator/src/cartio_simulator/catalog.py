@@ -1,4 +1,5 @@
-"""The store's catalog: a few dozen physical products, some with Size/Color variants."""
+"""The store's catalog: a few dozen physical products, some with Size/Color variants, a few with modifiers
+(an engraving text field, a gift-wrap checkbox, a chain-length dropdown), required or optional."""
 
 from __future__ import annotations
 
@@ -27,6 +28,27 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class ModifierValue:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A choice that does not make a variant: BigCommerce's `text`, `checkbox` or `dropdown` modifier."""
+
+    id: int
+    display_name: str
+    type: str  # "text", "checkbox" or "dropdown"
+    required: bool
+    values: tuple[ModifierValue, ...] = ()  # none for a text field
+    max_length: int = 0  # text fields only
+
+    def value(self, value_id: int) -> ModifierValue | None:
+        return next((v for v in self.values if v.id == value_id), None)
+
+
+@dataclass(frozen=True)
 class Product:
     id: int
     name: str
@@ -40,6 +62,7 @@ class Product:
     category_id: int
     color: str  # thumbnail colour
     description: str
+    modifiers: tuple[Modifier, ...] = ()
 
     @property
     def calculated_price(self) -> Decimal:
@@ -52,6 +75,14 @@ class Product:
     @property
     def has_options(self) -> bool:
         return any(v.option_values for v in self.variants)
+
+    @property
+    def option_ids(self) -> set[int]:
+        """The ids of the variant options (Size, Color) this product's variants are made of."""
+        return {v.option_id for variant in self.variants for v in variant.option_values}
+
+    def modifier(self, option_id: int) -> Modifier | None:
+        return next((m for m in self.modifiers if m.id == option_id), None)
 
     def variant(self, variant_id: int) -> Variant | None:
         return next((v for v in self.variants if v.id == variant_id), None)
@@ -114,7 +145,34 @@ _SPECS: list[tuple[str, str, str, str, int, str, str]] = [
     ("Bluetooth Speaker", "149.00", "0", "color", 28, "Orbit", "#17202a"),
     ("Wireless Earbuds", "179.00", "0", "", 28, "Orbit", "#566573"),
     ("Phone Stand", "15.00", "0", "", 28, "Orbit", "#abb2b9"),
+    # With modifiers (MODIFIERS below); appended so that every earlier product and variant keeps its id.
+    ("Personalised Wallet", "59.00", "0", "color", 23, "Ofs Select", "#784212"),
+    ("Name Necklace", "79.00", "0", "", 27, "Artful", "#b7950b"),
+    ("Monogram Coaster Set", "26.00", "0", "", 21, "Common Good", "#1f618d"),
 ]
+
+ENGRAVING, GIFT_WRAP, CHAIN_LENGTH, NAME_TEXT, MONOGRAM = 120, 121, 122, 123, 124
+
+
+def _gift_wrap(option_id: int) -> Modifier:
+    # A checkbox modifier has two values, the checked one ("Yes") and the unchecked one ("No").
+    return Modifier(option_id, "Gift wrap", "checkbox", False,
+                    (ModifierValue(option_id * 10, "Yes"), ModifierValue(option_id * 10 + 1, "No")))
+
+
+MODIFIERS: dict[str, tuple[Modifier, ...]] = {
+    "Personalised Wallet": (
+        Modifier(ENGRAVING, "Engraving", "text", True, max_length=30),
+        _gift_wrap(GIFT_WRAP),
+    ),
+    "Name Necklace": (
+        Modifier(NAME_TEXT, "Name", "text", True, max_length=12),
+        Modifier(CHAIN_LENGTH, "Chain length", "dropdown", True, tuple(
+            ModifierValue(CHAIN_LENGTH * 10 + i, label) for i, label in enumerate(['16"', '18"', '20"']))),
+        _gift_wrap(125),
+    ),
+    "Monogram Coaster Set": (Modifier(MONOGRAM, "Monogram", "text", False, max_length=3),),
+}
 
 FIRST_PRODUCT_ID = 111
 FIRST_VARIANT_ID = 301
@@ -164,6 +222,7 @@ def _build() -> dict[int, Product]:
             category_id=category,
             color=color,
             description=f"<p>{name} by {brand}.</p>",
+            modifiers=MODIFIERS.get(name, ()),
         )
     return products
 

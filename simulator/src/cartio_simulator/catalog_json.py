@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .catalog import Product, Variant
+from .catalog import Modifier, Product, Variant
 from .formats import v3_money, v3_time
 from .people import Customer
 from .state import Json
@@ -110,7 +110,36 @@ def product_json(product: Product, public_url: str, include: set[str]) -> Json:
         body["variants"] = [variant_json(product, v, public_url) for v in product.variants]
     if "options" in include:
         body["options"] = _options(product)
+    if "modifiers" in include:
+        body["modifiers"] = [modifier_json(product, m) for m in product.modifiers]
     return body
+
+
+def modifier_json(product: Product, modifier: Modifier) -> Json:
+    """A modifier as `GET /v3/catalog/products/{id}/modifiers` gives it: `config` and `value_data` by type."""
+    config: Json = {}
+    if modifier.type == "text":
+        config = {"text_characters_limited": True, "text_min_length": 1, "text_max_length": modifier.max_length}
+    elif modifier.type == "checkbox":
+        config = {"checkbox_label": modifier.display_name, "checked_by_default": False}
+    values: list[Json] = []
+    for index, value in enumerate(modifier.values):
+        entry: Json = {"id": value.id, "option_id": modifier.id, "label": value.label, "sort_order": index,
+                       "is_default": modifier.type == "checkbox" and index == 1}
+        if modifier.type == "checkbox":
+            entry["value_data"] = {"checked_value": index == 0}
+        values.append(entry)
+    return {
+        "id": modifier.id,
+        "product_id": product.id,
+        "name": f"{modifier.display_name}{product.id}",
+        "display_name": modifier.display_name,
+        "type": modifier.type,
+        "required": modifier.required,
+        "sort_order": product.modifiers.index(modifier),
+        "config": config,
+        "option_values": values,
+    }
 
 
 def _options(product: Product) -> list[Json]:

@@ -87,8 +87,9 @@ def add_consignments(cart: Cart, raw: object) -> None:
         prefix = str(index)
         if not isinstance(entry, dict):
             raise invalid("JSON data is missing or invalid", {prefix: "must be an object"})
+        # BigCommerce refuses a consignment address without an email (the order needs one to ship).
         address = clean_address(entry.get("address", entry.get("shipping_address")), f"{prefix}.address",
-                                email_required=False)
+                                email_required=True)
         item_ids = _consignment_items(cart, entry.get("line_items"), prefix)
         new.append(Consignment(id=secrets.token_hex(12), address=address, line_item_ids=item_ids))
     assigned = {i for c in new for i in c.line_item_ids}
@@ -115,7 +116,7 @@ def update_consignment(cart: Cart, consignment_id: str, raw: object) -> None:
     else:
         if "address" in raw or "shipping_address" in raw:
             consignment.address = clean_address(
-                raw.get("address", raw.get("shipping_address")), "address", email_required=False
+                raw.get("address", raw.get("shipping_address")), "address", email_required=True
             )
             consignment.selected_option = None
         if "line_items" in raw:
@@ -132,6 +133,8 @@ def delete_consignment(cart: Cart, consignment_id: str) -> None:
 
 
 def apply_coupon(cart: Cart, raw: object) -> list[Event]:
+    if isinstance(raw, dict):
+        check_version(cart, raw.get("version"))
     code = raw.get("coupon_code") if isinstance(raw, dict) else None
     if not isinstance(code, str) or not code or len(code) > 50:
         raise invalid("JSON data is missing or invalid", {"coupon_code": "is required (at most 50 characters)"})
@@ -159,6 +162,8 @@ def remove_coupon(cart: Cart, code: str) -> list[Event]:
 
 def set_manual_discount(cart: Cart, raw: object) -> list[Event]:
     """`{"cart": {"discounts": [{"discounted_amount": 5}]}}`: a cart-level manual discount."""
+    if isinstance(raw, dict):
+        check_version(cart, raw.get("version"))
     discounts = raw.get("cart", {}).get("discounts") if isinstance(raw, dict) else None
     if not isinstance(discounts, list) or not discounts:
         raise invalid("JSON data is missing or invalid", {"cart.discounts": "is required"})

@@ -34,6 +34,7 @@ class LineItem:
     name: str
     sku: str
     price_overridden: bool = False
+    modifiers: tuple[tuple[int, int | str], ...] = ()  # (modifier id, value id or a text field's text)
 
 
 @dataclass

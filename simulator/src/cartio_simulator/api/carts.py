@@ -43,13 +43,16 @@ def parse_lines(raw: Any, prefix: str) -> list[LineInput]:
         if missing:
             raise invalid("JSON data is missing or invalid", missing)
         selections = entry.get("option_selections") or []
+        if not isinstance(selections, list):
+            raise invalid("JSON data is missing or invalid",
+                          {f"{prefix}.{index}.option_selections": "must be an array"})
         lines.append(LineInput(
             product_id=entry["product_id"],
             quantity=entry["quantity"],
             variant_id=entry.get("variant_id"),
             list_price=entry.get("list_price"),
             name=entry.get("name"),
-            option_selections=[s for s in selections if isinstance(s, dict)] if isinstance(selections, list) else [],
+            option_selections=selections,
         ))
     return lines
 
@@ -85,14 +88,25 @@ def parse_custom(raw: Any) -> list[CustomInput]:
     return items
 
 
-def _cart(c: Ctx, cart_id: str, include: str | None, status: int = 200) -> JSONResponse:
+def _includes(include: str | None, *, redirect_urls: bool = False) -> set[str]:
+    """`include` of a cart route; `redirect_urls` is an include of `POST /carts` only (BigCommerce refuses it
+    elsewhere: links are made with `POST /carts/{id}/redirect_urls`)."""
+    includes = parse_include(include)
+    if "redirect_urls" in includes and not redirect_urls:
+        raise invalid("include=redirect_urls is only available on POST /carts",
+                      {"include": "redirect_urls: use POST /carts/{cartId}/redirect_urls"})
+    return includes
+
+
+def _cart(c: Ctx, cart_id: str, includes: set[str], status: int = 200) -> JSONResponse:
     cart = get_cart(c.store, cart_id)
-    return v3(cart_json(c.store, cart, c.sim.settings.public_url, parse_include(include)), status)
+    return v3(cart_json(c.store, cart, c.sim.settings.public_url, includes), status)
 
 
 @router.post("/carts")
 async def create(request: Request, include: str | None = None) -> JSONResponse:
     c = ctx(request, *WRITE)
+    includes = _includes(include, redirect_urls=True)
     body = json_object(await read_json(request))
     if body.get("gift_certificates"):
         raise invalid("Gift certificates are not supported by the simulator", {"gift_certificates": "unsupported"})
@@ -113,24 +127,26 @@ async def create(request: Request, include: str | None = None) -> JSONResponse:
         locale=locale if isinstance(locale, str) else "en-US",
     )
     c.sim.emit(c.store, events)
-    return _cart(c, cart.id, include, 201)
+    return _cart(c, cart.id, includes, 201)
 
 
 @router.get("/carts/{cart_id}")
 async def read(request: Request, cart_id: str, include: str | None = None) -> JSONResponse:
-    return _cart(ctx(request, *READ), cart_id, include)
+    c = ctx(request, *READ)
+    return _cart(c, cart_id, _includes(include))
 
 
 @router.put("/carts/{cart_id}")
 async def update(request: Request, cart_id: str, include: str | None = None) -> JSONResponse:
     c = ctx(request, *WRITE)
+    includes = _includes(include)
     cart = get_cart(c.store, cart_id)
     body = json_object(await read_json(request))
     check_version(cart, body.get("version"))
     if "customer_id" not in body:
         raise invalid("JSON data is missing or invalid", {"customer_id": "is required"})
     c.sim.emit(c.store, set_customer(c.store, cart, body["customer_id"]))
-    return _cart(c, cart_id, include, 201)
+    return _cart(c, cart_id, includes, 201)
 
 
 @router.delete("/carts/{cart_id}")
@@ -144,6 +160,7 @@ async def remove(request: Request, cart_id: str) -> Response:
 @router.post("/carts/{cart_id}/items")
 async def add(request: Request, cart_id: str, include: str | None = None) -> JSONResponse:
     c = ctx(request, *WRITE)
+    includes = _includes(include)
     cart = get_cart(c.store, cart_id)
     body = json_object(await read_json(request))
     check_version(cart, body.get("version"))
@@ -152,36 +169,41 @@ async def add(request: Request, cart_id: str, include: str | None = None) -> JSO
     events = add_items(c.store, cart, parse_lines(body.get("line_items"), "line_items"),
                        parse_custom(body.get("custom_items")))
     c.sim.emit(c.store, events)
-    return _cart(c, cart_id, include, 201)
+    return _cart(c, cart_id, includes, 201)
 
 
 @router.put("/carts/{cart_id}/items/{item_id}")
 async def change_item(request: Request, cart_id: str, item_id: str, include: str | None = None) -> Response:
     c = ctx(request, *WRITE)
+    includes = _includes(include)
     cart = get_cart(c.store, cart_id)
     body = json_object(await read_json(request))
     check_version(cart, body.get("version"))
     line = body.get("line_item")
-    if not isinstance(line, dict) or "quantity" not in line:
-        raise invalid("JSON data is missing or invalid", {"line_item.quantity": "is required"})
+    if not isinstance(line, dict):
+        raise invalid("JSON data is missing or invalid", {"line_item": "is required"})
+    missing = {f"line_item.{k}": "is required" for k in ("product_id", "quantity") if k not in line}
+    if missing:
+        raise invalid("JSON data is missing or invalid", missing)
     deleted, events = update_item(
         c.store, cart, item_id, line["quantity"], product_id=line.get("product_id"),
         variant_id=line.get("variant_id"), list_price=line.get("list_price"),
     )
     c.sim.emit(c.store, events)
-    return no_content() if deleted else _cart(c, cart_id, include)
+    return no_content() if deleted else _cart(c, cart_id, includes)
 
 
 @router.delete("/carts/{cart_id}/items/{item_id}")
 async def remove_item(request: Request, cart_id: str, item_id: str, include: str | None = None) -> Response:
     c = ctx(request, *WRITE)
+    includes = _includes(include)
     cart = get_cart(c.store, cart_id)
     body = await read_json(request, required=False)
     if isinstance(body, dict):
         check_version(cart, body.get("version"))
     deleted, events = delete_item(c.store, cart, item_id)
     c.sim.emit(c.store, events)
-    return no_content() if deleted else _cart(c, cart_id, include)
+    return no_content() if deleted else _cart(c, cart_id, includes)
 
 
 @router.post("/carts/{cart_id}/redirect_urls")

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from ..cart_json import parse_include
 from ..catalog import PRODUCTS, Product
-from ..catalog_json import customer_json, product_json, variant_json
+from ..catalog_json import customer_json, modifier_json, product_json, variant_json
 from ..errors import SimError, not_found
 from .common import ctx, id_list, page_params, paginate, v3
 
@@ -95,6 +95,16 @@ async def product_variants(request: Request, product_id: int, page: int | None =
     number, size = page_params(page, limit)
     chunk, meta = paginate(list(product.variants), number, size)
     return v3([variant_json(product, v, c.sim.settings.public_url) for v in chunk], meta=meta)
+
+
+@router.get("/catalog/products/{product_id}/modifiers")
+async def product_modifiers(request: Request, product_id: int, page: int | None = None,
+                            limit: int | None = None) -> JSONResponse:
+    ctx(request, *PRODUCTS_READ)
+    product = _product(product_id)
+    number, size = page_params(page, limit)
+    chunk, meta = paginate(list(product.modifiers), number, size)
+    return v3([modifier_json(product, m) for m in chunk], meta=meta)
 
 
 @router.get("/catalog/variants")

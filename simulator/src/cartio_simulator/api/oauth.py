@@ -40,7 +40,7 @@ async def token(request: Request) -> JSONResponse:
     sim = sim_of(request)
     settings = sim.settings
     form = await _form(request)
-    missing = [k for k in ("client_id", "client_secret", "code", "context", "grant_type", "redirect_uri")
+    missing = [k for k in ("client_id", "client_secret", "code", "context", "scope", "grant_type", "redirect_uri")
                if not form.get(k)]
     if missing:
         raise SimError(400, f"Missing parameter(s): {', '.join(missing)}")
@@ -57,6 +57,8 @@ async def token(request: Request) -> JSONResponse:
         raise SimError(400, "Invalid, expired or already used authorization code")
     if form["context"] != f"stores/{store.hash}":
         raise SimError(400, "context does not match the authorization code")
+    if set(form["scope"].split()) != set(code.scopes.split()):
+        raise SimError(400, "scope does not match the scopes granted with the authorization code")
     code.used = True
     access = sim.issue_token(store, settings.client_id, code.scopes)
     log.info("store %s: authorization code exchanged for an access token", store.hash)
