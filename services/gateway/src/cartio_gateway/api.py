@@ -29,13 +29,17 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/me")
-async def me(session: SessionDep) -> JSONResponse:
+async def me(gw: GatewayDep, session: SessionDep) -> JSONResponse:
+    """Who is signed in, and the store's time zone (the app shows exact times in it; null when not known)."""
+    async with gw.db() as db:
+        timezone = await db.scalar(sa.select(t.stores.c.timezone).where(t.stores.c.store_hash == session.store_hash))
     return JSONResponse(
         {
             "store_hash": session.store_hash,
             "user": {"id": session.user_id, "email": session.email},
             "csrf_token": session.csrf_token,
             "session_expires_at": session.expires_at.isoformat(),
+            "store": {"timezone": timezone},
         },
         headers=NO_STORE,
     )

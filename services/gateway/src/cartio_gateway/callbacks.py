@@ -32,6 +32,7 @@ from cartio_gateway.errors import PageError
 from cartio_gateway.registration import RegistrationFailed, ensure_registered
 from cartio_gateway.sessions import revoke_sessions, set_session_cookie, start_session
 from cartio_platform.logging import get_logger
+from cartio_platform.security import new_install_nonce
 
 log = get_logger(__name__)
 
@@ -71,8 +72,10 @@ async def install(
 
     # Remote steps first: the store is only recorded as installed once BigCommerce holds our hooks and script.
     client = gw.bigcommerce(store_hash, token.access_token)
+    # Every install has a webhook secret of its own: the hooks' headers change now, the old secret dies.
+    nonce = new_install_nonce()
     try:
-        changes = await ensure_registered(client, settings)
+        changes = await ensure_registered(client, settings, nonce)
     except RegistrationFailed as exc:
         log.error("install: registration failed", store_hash=store_hash, step=exc.step, error=str(exc.cause),
                   done=exc.done)
@@ -91,7 +94,9 @@ async def install(
     try:
         async with gw.runtime.unit(store_hash) as unit:
             db = unit.session
-            await _save_store(gw, db, token, store_hash, now)
+            await _save_store(gw, db, token, store_hash, now, info)
+            await db.execute(sa.update(t.stores).where(t.stores.c.store_hash == store_hash)
+                             .values(webhook_nonce=nonce))
             await _upsert_user(db, store_hash, owner.id, owner.email, role="owner")
             await db.execute(
                 sa.update(t.users)
@@ -108,6 +113,7 @@ async def install(
                 store_name=info.name if info else None,
                 timezone=info.timezone.name if info and info.timezone else None,
                 currency=info.currency if info else None,
+                webhook_nonce=nonce,
             ))
             session_id = await start_session(db, settings, store_hash, token.user.id)
     except Exception as exc:
@@ -167,7 +173,8 @@ async def _exchange(gw: Gateway, *, code: str, context: str, scope: str) -> Toke
                         hint="Nothing was changed in your store. " + RETRY_HINT) from exc
 
 
-async def _save_store(gw: Gateway, db: AsyncSession, token: TokenResponse, store_hash: str, now: datetime) -> None:
+async def _save_store(gw: Gateway, db: AsyncSession, token: TokenResponse, store_hash: str, now: datetime,
+                      info: StoreInformation | None) -> None:
     owner = token.owner or token.user
     values: dict[str, Any] = {
         "access_token_encrypted": gw.cipher.encrypt(token.access_token),
@@ -179,6 +186,9 @@ async def _save_store(gw: Gateway, db: AsyncSession, token: TokenResponse, store
         "uninstalled_at": None,
         "purge_after": None,
     }
+    if info and info.timezone and info.timezone.name:
+        # For /api/me: the app shows exact times in the store's zone; without the information it keeps the last.
+        values["timezone"] = info.timezone.name
     stmt = pg_insert(t.stores).values(store_hash=store_hash, **values)
     await db.execute(stmt.on_conflict_do_update(index_elements=[t.stores.c.store_hash], set_=values))
 
@@ -268,20 +278,20 @@ async def load(request: Request, signed_payload_jwt: str | None = None) -> Respo
         role = "owner" if payload.user.id == store.owner_id else "user"
         await _upsert_user(db, store_hash, payload.user.id, payload.user.email, role=role)
         session_id = await start_session(db, gw.settings, store_hash, payload.user.id)
-        encrypted = store.access_token_encrypted
+        encrypted, nonce = store.access_token_encrypted, store.webhook_nonce
     log.info("app loaded", store_hash=store_hash, user_id=payload.user.id)
     if encrypted:
-        await _repair(gw, store_hash, encrypted)
+        await _repair(gw, store_hash, encrypted, nonce)
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, gw.settings, gw.signer, session_id)
     return response
 
 
-async def _repair(gw: Gateway, store_hash: str, encrypted: str) -> None:
+async def _repair(gw: Gateway, store_hash: str, encrypted: str, nonce: str | None) -> None:
     """Check the store's hooks and script and put back what is missing; never fails the load."""
     try:
         client = gw.bigcommerce(store_hash, gw.cipher.decrypt(encrypted), max_retries=1)
-        await asyncio.wait_for(ensure_registered(client, gw.settings), gw.settings.repair_timeout)
+        await asyncio.wait_for(ensure_registered(client, gw.settings, nonce), gw.settings.repair_timeout)
     except RegistrationFailed as exc:
         log.warning("load: could not check or repair registration", store_hash=store_hash, step=exc.step,
                     error=str(exc.cause), done=exc.done)

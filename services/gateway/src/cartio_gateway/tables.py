@@ -23,6 +23,9 @@ stores = sa.Table(
     sa.Column("installed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("uninstalled_at", sa.DateTime(timezone=True)),
     sa.Column("purge_after", sa.DateTime(timezone=True)),
+    # This install's random nonce in the webhook secret (cartio_platform.security); NULL: an older install.
+    sa.Column("webhook_nonce", sa.String(64)),
+    sa.Column("timezone", sa.String(64)),  # IANA name from the store's information at install (/api/me)
     sa.Index("stores_purge_after", "purge_after", postgresql_where=sa.text("purge_after IS NOT NULL")),
 )
 
