@@ -107,6 +107,12 @@ class Panel:
         assert violations == [], json.dumps(violations, indent=1)
 
 
+async def choose(panel: Panel, field: str, option: str) -> None:
+    """Pick `option` in BigDesign's Select labelled `field`."""
+    await panel.app.get_by_role("combobox", name=field).click()
+    await panel.app.get_by_role("option", name=option, exact=True).click()
+
+
 @pytest.fixture
 async def panel(browser: Browser, system: System, store: str) -> AsyncIterator[Panel]:
     """A merchant at a laptop opens Apps > My Apps > Cartio in the store's control panel."""

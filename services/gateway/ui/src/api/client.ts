@@ -44,7 +44,7 @@ export function readableMessage(status: number, code: string, message: string, r
     case 429: {
       const wait = retryAfter !== null ? ` Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`
         : ' Try again shortly.';
-      return `${message || 'Too many requests.'}${message.includes('Try again') ? '' : wait}`;
+      return `${message || 'Too many requests.'}${/try again/i.test(message) ? '' : wait}`;
     }
     case 502:
     case 503:

@@ -1,11 +1,14 @@
-// Counters on top of Cart Monitoring: active carts, the value in them, carts abandoned today.
-import { Box, Flex, H2, Text } from '@bigcommerce/big-design';
+// Counters on top of Cart Monitoring: active carts, the value in them, carts abandoned today; and, as the seed
+// has it, "Show data" under Cart Statistics.
+import { Box, Button, Flex, H2, Text } from '@bigcommerce/big-design';
+import { InsertChartIcon } from '@bigcommerce/big-design-icons';
 import { useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { CartSummary, Page } from '../api/types';
 import { startOfToday } from '../lib/dates';
 import { useLiveEvents } from '../lib/live';
 import { currencyDigits, formatMoney, sumMoney } from '../lib/money';
+import { navigate } from '../lib/router';
 import { MeContext } from './me';
 
 const SAMPLE = 200; // more active carts than this show as "200+"
@@ -61,6 +64,10 @@ export function CartCounters() {
       <Counter label="Active carts" value={counts?.active} />
       <Counter label="Value in active carts" value={counts?.value} />
       <Counter label="Abandoned today" value={counts?.abandonedToday} />
+      <Box backgroundColor="white" border="box" borderRadius="normal" padding="medium" style={{ minWidth: 200, flex: 1 }}>
+        <Text color="secondary60" marginBottom="xxSmall">Cart Statistics</Text>
+        <Button variant="secondary" iconLeft={<InsertChartIcon />} onClick={() => navigate('/statistics')}>Show data</Button>
+      </Box>
     </Flex>
   );
 }

@@ -3,6 +3,7 @@
 import { Alert, Box, Button } from '@bigcommerce/big-design';
 import { CloseIcon } from '@bigcommerce/big-design-icons';
 import { useEffect, useState } from 'react';
+import styled from 'styled-components';
 
 interface Toast {
   id: number;
@@ -39,6 +40,18 @@ export function toastError(header: string, text: string): void {
   add({ type: 'error', header, text });
 }
 
+// BigDesign draws every Alert fixed at the top right, so several at once would lie on top of each other; in the
+// stack each one takes its own place (Alert drops className and style, hence the child selector).
+const Stacked = styled.div`
+  position: relative;
+  margin-bottom: 0.5rem;
+  & > [role='alert'] {
+    position: static;
+    max-width: none;
+    padding-right: 2.5rem;
+  }
+`;
+
 export function Toasts() {
   const [shown, setShown] = useState<Toast[]>(toasts);
   useEffect(() => {
@@ -51,13 +64,13 @@ export function Toasts() {
     <Box style={{ position: 'fixed', top: 16, right: 16, zIndex: 1100, width: 380, maxWidth: 'calc(100vw - 32px)' }}
       aria-live="polite">
       {shown.map((toast) => (
-        <Box key={toast.id} marginBottom="small" style={{ position: 'relative' }}>
+        <Stacked key={toast.id} data-testid="toast">
           <Alert type={toast.type} header={toast.header} messages={toast.text ? [{ text: toast.text }] : [{ text: '' }]} />
           <Box style={{ position: 'absolute', top: 8, right: 8 }}>
             <Button variant="subtle" iconOnly={<CloseIcon title="Dismiss" />} aria-label="Dismiss"
               onClick={() => dismiss(toast.id)} />
           </Box>
-        </Box>
+        </Stacked>
       ))}
     </Box>
   );

@@ -1,5 +1,5 @@
 // Small pieces every page uses: loading and error states, the relative time with its exact time on hover.
-import { Box, Flex, Message, ProgressCircle, Text, Tooltip } from '@bigcommerce/big-design';
+import { Box, Flex, Message, ProgressCircle, Small, Text, Tooltip } from '@bigcommerce/big-design';
 import { useContext } from 'react';
 import { exactTime, relativeTime } from '../lib/dates';
 import { MeContext } from './me';
@@ -31,7 +31,8 @@ export function When({ iso }: { iso: string | null | undefined }) {
   const exact = exactTime(iso, me?.store?.timezone ?? undefined);
   return (
     <Tooltip placement="top" trigger={<time dateTime={iso ?? undefined} title={exact} tabIndex={0}>{relativeTime(iso)}</time>}>
-      {exact}
+      {/* BigDesign's tooltip has no role of its own. */}
+      <Small color="white" marginBottom="none"><span role="tooltip">{exact}</span></Small>
     </Tooltip>
   );
 }

@@ -52,3 +52,24 @@ export function startOfToday(timeZone?: string, now: Date = new Date()): Date {
   const elapsed = (get('hour') * 3600 + get('minute') * 60 + get('second')) * 1000 + now.getMilliseconds();
   return new Date(now.getTime() - elapsed);
 }
+
+// How far the zone's wall clock is ahead of UTC at `at`, in milliseconds.
+function zoneOffsetMs(at: Date, timeZone?: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+    minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+// The last second of a calendar day ("2026-03-08") in the given zone, as ISO 8601 UTC: a rule that "expires on"
+// a day lasts until that day ends where the store is. Twice, for a day whose offset changes (DST).
+export function endOfDay(day: string, timeZone?: string): string {
+  const [year, month, date] = day.split('-').map(Number);
+  const wall = Date.UTC(year, month - 1, date, 23, 59, 59);
+  let utc = wall - zoneOffsetMs(new Date(wall), timeZone);
+  utc = wall - zoneOffsetMs(new Date(utc), timeZone);
+  return new Date(utc).toISOString().replace('.000Z', 'Z');
+}

@@ -1,10 +1,12 @@
 // The add-rule form: kind, value, block or allow, note and expiry; the preview of what the rule would hit before
 // it is saved; the API's own validation message shown next to the form when it refuses the rule.
 import { Box, Button, Flex, Form, FormGroup, InlineMessage, Input, Select, Text } from '@bigcommerce/big-design';
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { api, describe } from '../../api/client';
 import type { Rule, RuleDraft, RuleKind, RulePreview } from '../../api/types';
+import { endOfDay } from '../../lib/dates';
 import { formatMoney } from '../../lib/money';
+import { MeContext } from '../me';
 
 export const KIND_LABELS: Record<RuleKind, string> = {
   email: 'Email address',
@@ -22,11 +24,12 @@ const PLACEHOLDERS: Record<RuleKind, string> = {
   country: 'Two-letter code, e.g. RU',
 };
 
-// An expiry date means "until the end of that day" in UTC; the API takes an aware ISO time.
-export function draftOf(kind: RuleKind, value: string, action: 'block' | 'allow', note: string, expires: string): RuleDraft {
+// An expiry date means "until the end of that day" in the store's time zone; the API takes an aware ISO time.
+export function draftOf(kind: RuleKind, value: string, action: 'block' | 'allow', note: string, expires: string,
+  timeZone?: string): RuleDraft {
   const draft: RuleDraft = { kind, value: value.trim(), action };
   if (note.trim()) draft.note = note.trim();
-  if (expires) draft.expires_at = `${expires}T23:59:59Z`;
+  if (expires) draft.expires_at = endOfDay(expires, timeZone);
   return draft;
 }
 
@@ -40,7 +43,8 @@ export function RuleForm({ onAdded }: { onAdded(rule: Rule): void }) {
   const [preview, setPreview] = useState<RulePreview | null>(null);
   const [busy, setBusy] = useState<'add' | 'preview' | null>(null);
 
-  const draft = () => draftOf(kind, value, action, note, expires);
+  const timeZone = useContext(MeContext)?.store?.timezone ?? undefined;
+  const draft = () => draftOf(kind, value, action, note, expires, timeZone);
 
   const showPreview = async () => {
     setBusy('preview');
@@ -101,7 +105,7 @@ export function RuleForm({ onAdded }: { onAdded(rule: Rule): void }) {
         </Box>
         <Box style={{ minWidth: 170 }}>
           <FormGroup>
-            <Input label="Expires on" type="date" value={expires} description="Optional, UTC"
+            <Input label="Expires on" type="date" value={expires} description={`Optional; to the end of that day${timeZone ? ` (${timeZone})` : ''}`}
               onChange={(e) => setExpires(e.target.value)} />
           </FormGroup>
         </Box>
