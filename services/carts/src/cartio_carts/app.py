@@ -29,6 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.consume("webhooks", handlers.webhooks(), webhook_scopes=WEBHOOK_SCOPES)
     runtime.consume("events", handlers.events())
 
+    runtime.every("fetch-settled-carts", settings.refresh_poll_interval, handlers.coalescer.flush_due)
     runtime.every("abandon-idle-carts", settings.abandon_check_interval, lambda: abandon_idle(service))
     runtime.every("purge-uninstalled-stores", settings.purge_check_interval, lambda: purge_stores(service))
     runtime.on_stop(clients.close)

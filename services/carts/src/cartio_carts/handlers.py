@@ -3,9 +3,12 @@ parses each envelope into its model and runs the function in a `Unit` (inbox cla
 to the outbox with the message's correlation and causation).
 
 Webhooks are thin: the cart or order is fetched from BigCommerce with the store's token and kept only if
-newer. BigCommerce being down or throttling raises (the platform retries with backoff); a request that
-BigCommerce calls invalid, or bad message data, is `Permanent` (parked). An unknown or uninstalled store is
-logged and dropped: no retry would fix it.
+newer. A burst of cart webhooks leads to one fetch after it (`coalescing`), and a cart fetch BigCommerce
+cannot answer now (throttled, down) is put off rather than failed. A terminal cart webhook is not believed
+alone: `deleted` is confirmed by the cart being gone, `converted` by its order existing (for this cart),
+`abandoned` by its token naming the cart, so a forged one changes nothing. An order fetch BigCommerce cannot
+answer raises (the platform retries with backoff); a request that BigCommerce calls invalid, or bad message
+data, is `Permanent` (parked). An unknown or uninstalled store is logged and dropped: no retry would fix it.
 
 `blacklist.matched` is enforced here: the cart is deleted in BigCommerce and blocked in Cartio, or the order is
 declined in BigCommerce (and its cart blocked). Enforcing a match twice changes nothing the second time.
@@ -35,6 +38,7 @@ from cartio_platform.messaging import Handler, Unit
 
 from . import domain, queries
 from .clients import StoreUnavailable
+from .coalescing import Coalescer
 from .service import SHOPPER, CartService
 from .stores import record_install, record_uninstall
 
@@ -56,6 +60,7 @@ def _cart_id(value: Any, scope: str) -> uuid.UUID:
 class Handlers:
     def __init__(self, service: CartService) -> None:
         self.service = service
+        self.coalescer = Coalescer(service)
 
     def webhooks(self) -> dict[type[Message], Handler]:
         return {WebhookReceived: self.on_webhook}
@@ -104,16 +109,48 @@ class Handlers:
             return
         cart_id = _cart_id(data.get("id"), scope)
         if scope == "store/cart/deleted":
-            await service.mark(unit, cart_id, "deleted", actor=SHOPPER, reason="shopper")
+            # Gone in BigCommerce, or the webhook is not true: the fetch tells (a 404 marks it deleted).
+            await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper")
         elif scope == "store/cart/converted":
-            order_id = data.get("orderId")
-            known = isinstance(order_id, int | str) and str(order_id).isdigit()
-            await service.mark(unit, cart_id, "converted", actor=SHOPPER,
-                               order_id=int(str(order_id)) if known else None)
+            await self._converted(unit, client, cart_id, data.get("orderId"))
         elif scope == "store/cart/abandoned":
-            await service.mark(unit, cart_id, "abandoned", actor="bigcommerce", at=hook.received_at)
+            await self._abandoned(unit, client, cart_id, data.get("token"), hook)
         else:
-            await service.refresh(unit, client, cart_id, actor=SHOPPER)
+            await self.coalescer.on_change(unit, client, cart_id)
+
+    async def _converted(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, raw: Any) -> None:
+        """Converted only if BigCommerce has the order, for this cart; it is recorded as its webhooks would."""
+        order_id = int(str(raw)) if isinstance(raw, int | str) and str(raw).isdigit() else None
+        order = None
+        if order_id is not None:
+            try:
+                order = await client.get_order(order_id)
+            except NotFound:
+                order = None
+        if order is None or domain.uuid_or_none(order.cart_id) != cart_id:
+            log.warning("store/cart/converted not confirmed by BigCommerce; the cart is read instead",
+                        store_hash=unit.store_hash, cart_id=str(cart_id), order_id=order_id)
+            await self.service.refresh(unit, client, cart_id, actor=SHOPPER)
+            return
+        products = await client.get_order_products(order.id)
+        await self.service.record_order(unit, order, products)  # converts the cart once the order is paid
+
+    async def _abandoned(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, token: Any,
+                         hook: WebhookReceived) -> None:
+        """Abandoned only if the hook's token is BigCommerce's abandoned-cart token of this cart."""
+        row = await self.service.get_row(unit, cart_id)
+        if row is None or row["status"] != "active":
+            return  # nothing to abandon: no call spent
+        try:
+            confirmed = isinstance(token, str) and bool(token) and (
+                await client.get_abandoned_cart_id(token)) == str(cart_id)
+        except NotFound:
+            confirmed = False
+        if not confirmed:
+            log.warning("store/cart/abandoned not confirmed by BigCommerce; ignored", store_hash=unit.store_hash,
+                        cart_id=str(cart_id))
+            return
+        await self.service.mark(unit, cart_id, "abandoned", actor="bigcommerce", at=hook.received_at)
 
     async def _order_webhook(self, unit: Unit, client: BigCommerceClient, hook: WebhookReceived) -> None:
         if hook.scope not in ORDER_SCOPES:

@@ -17,7 +17,7 @@ from cartio_contracts.messages import CartUpserted
 from cartio_platform.logging import get_logger
 from cartio_platform.messaging import Unit
 
-from . import domain
+from . import domain, refreshes
 from .core import SHOPPER, Row, now
 from .domain import CartView, Change
 from .sessions import Sessions
@@ -130,15 +130,21 @@ class Snapshots(Sessions):
         mine: Callable[[Change], bool] | None = None, cart: Cart | None = None,
         gone_reason: domain.DeleteReason = "unknown",
     ) -> Applied:
-        """Fetch the cart from BigCommerce and apply it; a cart BigCommerce no longer has is deleted."""
+        """Fetch the cart from BigCommerce and apply it; a cart BigCommerce no longer has is deleted.
+
+        A fetch made here (no `cart` given) covers every webhook marked for the cart before it began."""
         store_hash = unit.store_hash
         await self.lock(unit, cart_id)
         stored = await self.get_row(unit, cart_id)
         if stored is not None and not domain.accepts_snapshot(stored["status"]):
             log.info("cart is closed; snapshot not fetched", store_hash=store_hash, cart_id=str(cart_id),
                      status=stored["status"])
+            await refreshes.fetched(unit, cart_id, now())  # nothing a fetch could change: nothing pending
             return Applied(stored, False, [])
+        began = now()
         view = await self.fetch_view(client, cart_id, stored=stored, cart=cart)
+        if cart is None:
+            await refreshes.fetched(unit, cart_id, began)
         if view is None:
             if stored is None:
                 log.info("cart not found in BigCommerce and unknown here; nothing to do", store_hash=store_hash,

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from cartio_platform.logging import get_logger
 
 from . import domain
+from .refreshes import cart_refreshes
 from .service import SYSTEM, CartService, now
 from .tables import (
     cart_timeline,
@@ -78,7 +79,8 @@ async def purge_stores(service: CartService, at: datetime | None = None) -> list
             )
         ).scalars().all()
         for store_hash in due:
-            for table in (cart_timeline, pending_sessions, order_requests, send_requests, orders, carts, inbox):
+            for table in (cart_timeline, cart_refreshes, pending_sessions, order_requests, send_requests, orders,
+                          carts, inbox):
                 await session.execute(table.delete().where(table.c.store_hash == store_hash))
             await session.execute(
                 outbox.delete().where(outbox.c.store_hash == store_hash, outbox.c.published_at.is_not(None))

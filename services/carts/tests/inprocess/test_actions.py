@@ -49,14 +49,18 @@ async def test_staff_changing_a_quantity_and_removing_the_last_line_deletes_the_
 
 async def test_a_converted_cart_refuses_staff_changes_with_a_conflict_naming_its_order(carts_app: Carts) -> None:
     cart = await carts_app.known_cart()
-    await carts_app.deliver(carts_app.hook("store/cart/converted", cart["id"], orderId=101))
+    paid = await carts_app.sim.post(f"/_sim/carts/{cart['id']}/checkout", params={"store": carts_app.store},
+                                    json={"email": "ana@buyer.example"})
+    assert paid.status_code == 201, paid.text
+    order_id = paid.json()["id"]
+    await carts_app.deliver(carts_app.hook("store/cart/converted", cart["id"], orderId=order_id))
     product = (await carts_app.simple_products())[0]
     with pytest.raises(CartError) as refused:
         await carts_app.actions.add_item(carts_app.store, uuid.UUID(cart["id"]), STAFF, product_id=product["id"],
                                          variant_id=None, quantity=1)
     assert http_status(refused.value) == 409
     assert refused.value.code == "cart_converted"
-    assert refused.value.extra["order_id"] == 101
+    assert refused.value.extra["order_id"] == order_id
 
 
 async def test_an_unknown_cart_is_not_found(carts_app: Carts) -> None:
