@@ -57,10 +57,18 @@ class Body(BaseModel):
         return value
 
 
+class SelectionIn(Body):
+    option_id: int = Field(ge=1)
+    option_value: int | Annotated[str, Field(min_length=1, max_length=250)] = Field(
+        description="the value's id, or a text field's text")
+
+
 class ItemIn(Body):
     product_id: int = Field(ge=1)
     variant_id: int | None = Field(default=None, ge=1)
     quantity: int = Field(default=1, ge=1, le=10000)
+    option_selections: list[SelectionIn] = Field(
+        default_factory=list, max_length=50, description="modifiers (and variant options) chosen for the line")
 
 
 class QuantityIn(Body):
@@ -157,7 +165,8 @@ async def get_cart(store: Store, cart_id: str, actions: Act) -> CartInFull:
 @router.post("/carts/{cart_id}/items")
 async def add_item(store: Store, cart_id: str, body: ItemIn, actor: Actor, actions: Act) -> CartInFull:
     return await actions.add_item(store, cart_uuid(cart_id), actor, product_id=body.product_id,
-                                  variant_id=body.variant_id, quantity=body.quantity)
+                                  variant_id=body.variant_id, quantity=body.quantity,
+                                  option_selections=[(o.option_id, o.option_value) for o in body.option_selections])
 
 
 @router.patch("/carts/{cart_id}/items/{item_id}")

@@ -4,7 +4,7 @@ and the catalog search that adding needs."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from cartio_bigcommerce import (
@@ -117,17 +117,20 @@ class Editing(StaffActions):
         raise Missing("item_not_found", "This line is not in the cart")
 
     async def add_item(self, store_hash: str, cart_id: uuid.UUID, actor: str, *, product_id: int,
-                       variant_id: int | None, quantity: int) -> CartInFull:
+                       variant_id: int | None, quantity: int,
+                       option_selections: Sequence[tuple[int, int | str]] = ()) -> CartInFull:
         line: dict[str, Any] = {"product_id": product_id, "quantity": quantity}
         if variant_id is not None:
             line["variant_id"] = variant_id
+        if option_selections:
+            line["option_selections"] = [{"option_id": o, "option_value": v} for o, v in option_selections]
 
         async def mutation(client: BigCommerceClient, row: Row, fresh: Cart | None, version: int | None
                            ) -> Cart | None:
             try:
                 return await client.add_cart_items(str(cart_id), [line], version=version)
             except InvalidRequest as exc:
-                raise Refused("invalid_item", f"BigCommerce refused the item: {exc.detail or exc.title}") from None
+                raise Refused("invalid_item", f"BigCommerce refused the item: {refusal(exc)}") from None
 
         def mine(change: Change) -> bool:
             detail = change.detail
@@ -145,8 +148,7 @@ class Editing(StaffActions):
                 return await client.update_cart_item(str(cart_id), item_id, product_id=product_id,
                                                      variant_id=variant_id, quantity=quantity, version=version)
             except InvalidRequest as exc:
-                raise Refused("invalid_quantity",
-                              f"BigCommerce refused the quantity: {exc.detail or exc.title}") from None
+                raise Refused("invalid_quantity", f"BigCommerce refused the quantity: {refusal(exc)}") from None
 
         return await self._mutate(store_hash, cart_id, actor, mutation, lambda c: c.item_id == item_id,
                                   "set_quantity")
@@ -181,3 +183,11 @@ class Editing(StaffActions):
             return await client.search_products(keyword=q or None, limit=limit)
         except (Transient, RateLimited):
             raise bigcommerce_unavailable() from None
+
+
+def refusal(exc: InvalidRequest) -> str:
+    """BigCommerce's refusal in words: its title, then what it says of the fields ("Missing or incorrect required
+    fields: a value is required for 'Engraving'")."""
+    if exc.errors:  # the field paths ("line_items.0.option_selections") say nothing to a merchant
+        return f"{exc.title}: {'; '.join(exc.errors.values())}"
+    return exc.detail or exc.title

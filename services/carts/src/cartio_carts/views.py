@@ -125,6 +125,21 @@ class Variant(BaseModel):
     image_url: str | None
 
 
+class ModifierValueOut(BaseModel):
+    id: int
+    label: str
+
+
+class ModifierOut(BaseModel):
+    """A choice to make when adding the product: a text field has no values; a required one must be given."""
+
+    id: int
+    display_name: str
+    type: str
+    required: bool
+    option_values: list[ModifierValueOut]
+
+
 class ProductOut(BaseModel):
     id: int
     name: str
@@ -137,6 +152,7 @@ class ProductOut(BaseModel):
     availability: str | None
     is_visible: bool
     variants: list[Variant]
+    modifiers: list[ModifierOut]
 
 
 class ProductPage(BaseModel):
@@ -265,4 +281,10 @@ def product_out(product: Product) -> ProductOut:
         availability=product.availability,
         is_visible=product.is_visible,
         variants=variants,
+        modifiers=[
+            ModifierOut(id=m.id, display_name=m.display_name or m.name or f"Option {m.id}", type=m.type,
+                        required=m.required,
+                        option_values=[ModifierValueOut(id=v.id, label=v.label) for v in m.option_values])
+            for m in product.modifiers
+        ],
     )

@@ -23,7 +23,7 @@ from .carts import (
     OptionSelection,
     RedirectUrls,
 )
-from .catalog import Product, ProductImage, ProductVariant, VariantOptionValue
+from .catalog import ModifierValue, Product, ProductImage, ProductModifier, ProductVariant, VariantOptionValue
 from .checkouts import (
     Address,
     Checkout,
@@ -66,6 +66,7 @@ __all__ = [
     "LineItemInput",
     "LineItemOption",
     "LineItems",
+    "ModifierValue",
     "OptionSelection",
     "Order",
     "OrderAddress",
@@ -75,6 +76,7 @@ __all__ = [
     "PayloadUser",
     "Product",
     "ProductImage",
+    "ProductModifier",
     "ProductVariant",
     "RedirectUrls",
     "ResourceRef",

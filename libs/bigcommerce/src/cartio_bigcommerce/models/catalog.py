@@ -1,14 +1,15 @@
-"""Catalog (v3 ``/catalog/products``): products with their images and variants."""
+"""Catalog (v3 ``/catalog/products``): products with their images, variants and modifiers."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
 from .base import ApiModel, Money
 
-__all__ = ["Product", "ProductImage", "ProductVariant", "VariantOptionValue"]
+__all__ = ["ModifierValue", "Product", "ProductImage", "ProductModifier", "ProductVariant", "VariantOptionValue"]
 
 
 class ProductImage(ApiModel):
@@ -43,6 +44,31 @@ class ProductVariant(ApiModel):
     option_values: list[VariantOptionValue] = Field(default_factory=list)
 
 
+class ModifierValue(ApiModel):
+    id: int
+    label: str = ""
+    option_id: int | None = None
+    is_default: bool = False
+    sort_order: int | None = None
+    value_data: dict[str, Any] | None = None
+    """By type, e.g. ``{"checked_value": true}`` for a checkbox's checked value."""
+
+
+class ProductModifier(ApiModel):
+    """A choice that makes no variant (``text``, ``checkbox``, ``dropdown``, ``date``, ...); a required one must
+    be given in a cart line's ``option_selections``."""
+
+    id: int
+    product_id: int | None = None
+    name: str | None = None
+    display_name: str = ""
+    type: str = ""
+    required: bool = False
+    sort_order: int | None = None
+    config: dict[str, Any] | None = None
+    option_values: list[ModifierValue] = Field(default_factory=list)
+
+
 class Product(ApiModel):
     id: int
     name: str
@@ -58,6 +84,7 @@ class Product(ApiModel):
     availability: str | None = None
     images: list[ProductImage] = Field(default_factory=list)
     variants: list[ProductVariant] = Field(default_factory=list)
+    modifiers: list[ProductModifier] = Field(default_factory=list)
 
     @property
     def thumbnail_url(self) -> str | None:

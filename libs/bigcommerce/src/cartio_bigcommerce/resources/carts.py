@@ -26,11 +26,10 @@ class CartsApi(Transport):
             include.append("redirect_urls")
         return {"include": ",".join(include)} if include else {}
 
-    async def get_cart(self, cart_id: str, include_options: bool = True, include_redirect_urls: bool = False) -> Cart:
-        """The cart; :class:`NotFound` when it was deleted, converted or expired."""
-        data = await self._v3(
-            "GET", f"/carts/{seg(cart_id)}", params=self._cart_params(include_options, include_redirect_urls)
-        )
+    async def get_cart(self, cart_id: str, include_options: bool = True) -> Cart:
+        """The cart; :class:`NotFound` when it was deleted, converted or expired. (Links come from
+        :meth:`create_redirect_urls`: BigCommerce takes ``include=redirect_urls`` on ``POST /carts`` only.)"""
+        data = await self._v3("GET", f"/carts/{seg(cart_id)}", params=self._cart_params(include_options))
         return self._parse(Cart, data)
 
     async def create_cart(
