@@ -74,3 +74,25 @@ async def test_activity_lists_what_staff_did_newest_first(
     await app.get_by_role("tab", name="Activity").click()
     await expect(app.get_by_role("row").filter(has_text=cart["id"]).first).to_be_visible()
     await panel.assert_accessible("activity")
+
+
+async def test_activity_filtered_by_a_staff_member_shows_only_their_actions(
+    panel: Panel, system: System, store: str, merchant: Merchant
+) -> None:
+    helper = await system.merchant(store, user_id=4242, email="Helper@Staff.example")
+    product = (await system.products())[0]
+    mine = await system.shopper_cart(store, [{"product_id": product["id"], "quantity": 1}])
+    theirs = await system.shopper_cart(store, [{"product_id": product["id"], "quantity": 1}])
+    for who, cart in ((merchant, mine), (helper, theirs)):
+        await system.wait_for_cart(who, cart["id"])
+        deleted = await who.send("DELETE", f"/api/carts/{cart['id']}")
+        assert deleted.status_code in (200, 204), deleted.text
+    app = panel.app
+    await app.get_by_role("tab", name="Activity").click()
+    await expect(app.get_by_role("row").filter(has_text=mine["id"]).first).to_be_visible()
+    await app.get_by_label("Staff member").fill("helper@staff.example")  # any case
+    await app.get_by_role("button", name="Filter").click()
+    await expect(app.get_by_role("row").filter(has_text=theirs["id"]).first).to_be_visible()
+    await expect(app.get_by_role("row").filter(has_text=mine["id"])).to_have_count(0)
+    await expect(app.get_by_role("row").filter(has_text="Helper@Staff.example").first).to_be_visible()
+    await panel.assert_accessible("activity-filtered")

@@ -51,10 +51,16 @@ async def audit_log(
     session: SessionDep,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=20),
+    actor: str | None = Query(default=None, max_length=320),
 ) -> JSONResponse:
-    """The store's audit log, newest first; `next_cursor` fetches the next page."""
+    """The store's audit log, newest first; `next_cursor` fetches the next page; `actor` keeps one staff member's
+    actions (their email, any case, or their user id)."""
     a = t.audit_log
     query = sa.select(a).where(a.c.store_hash == session.store_hash).order_by(a.c.id.desc()).limit(limit + 1)
+    if actor and actor.strip():
+        who = actor.strip()
+        query = query.where(a.c.actor_id == int(who) if who.isdigit() and len(who) < 19
+                            else sa.func.lower(a.c.actor_email) == who.lower())
     if cursor is not None:
         try:
             query = query.where(a.c.id < parse_seq(cursor))
