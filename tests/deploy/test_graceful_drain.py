@@ -91,8 +91,8 @@ async def test_sigterm_while_carts_waits_on_bigcommerce_stores_the_change_once_a
             assert took < GRACE_SECONDS - 10, f"carts took {took:.1f} s to stop"
             # Acked: with no carts replica running, nothing waits to be done again, nor to be retried.
             assert await ready(queue) == 0
-            for attempt in range(4):
-                assert await ready(f"{queue}.delay.{attempt}") == 0
+            for delay in (0.2, 0.5, 1, 2):  # the System's CARTIO_RETRY_DELAYS
+                assert await ready(f"{queue}.delay.{round(delay * 1000)}ms") == 0
             assert await ready(f"{queue}.dead") == 0
 
         # Stored before carts exited, and its event published (nothing left in the outbox).

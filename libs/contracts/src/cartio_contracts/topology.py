@@ -53,5 +53,12 @@ class Topology:
 
     @staticmethod
     def delay(queue: str, attempt: int) -> str:
+        """The delay queues' former names (by attempt); kept for reading old deployments' queues."""
         return f"{queue}.delay.{attempt}"
+
+    @staticmethod
+    def delay_for(queue: str, seconds: float) -> str:
+        """The delay queue of a retry delay, named after its TTL: a TTL is a queue argument RabbitMQ will not
+        change on redeclare, so new `CARTIO_RETRY_DELAYS` mean new queues (the old ones empty themselves)."""
+        return f"{queue}.delay.{max(1, round(seconds * 1000))}ms"
 

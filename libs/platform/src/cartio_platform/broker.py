@@ -3,6 +3,11 @@
 aio-pika's robust connection does not reliably restore consumers after a broker restart (aio-pika #231, #563,
 #577, #334), so the supervisor here reconnects with backoff, re-declares the topology and calls every
 registered `on_connect` hook (consumers start consuming again from there).
+
+A closed channel is handled the same way: the publishing channel closed by the broker (a 404 on an exchange
+deleted under us), a consumer's channel closed or cancelled (its queue deleted) -> `request_reconnect`, and
+everything is declared and started again. Deletions nobody trips over (an exchange other services publish to,
+bindings gone with it) are found by a passive check of the exchanges and watched queues every `check_interval`.
 """
 
 from __future__ import annotations
@@ -43,8 +48,12 @@ def build_message(envelope: Envelope, headers: dict[str, Any] | None = None) -> 
 
 
 class Broker:
-    def __init__(self, url: str, topology: Topology, *, name: str, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, topology: Topology, *, name: str, connect_timeout: float = 5.0, check_interval: float = 5.0
+    ) -> None:
         self.url = url
+        self.check_interval = check_interval
+        self._watched: set[str] = set()
         self.topology = topology
         self.name = name
         self.connect_timeout = connect_timeout
@@ -60,6 +69,18 @@ class Broker:
     @property
     def is_connected(self) -> bool:
         return self._connected.is_set() and self._connection is not None and not self._connection.is_closed
+
+    def watch_queue(self, name: str) -> None:
+        """Check that queue `name` still exists every `check_interval`; reconnect (and redeclare) if not."""
+        self._watched.add(name)
+
+    def request_reconnect(self, reason: str) -> None:
+        """Drop the connection and start over: topology declared again, every on_connect hook run again."""
+        if self._stopping or not self._connected.is_set():
+            return
+        log.warning("broker channel lost; reconnecting", reason=reason[:300])
+        self._connected.clear()
+        self._closed.set()
 
     def on_connect(self, hook: OnConnect) -> None:
         """Call `hook(connection)` after every (re)connect, once the topology is declared."""
@@ -106,6 +127,9 @@ class Broker:
                 self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
                 self._exchanges = {}
                 await self._declare_topology(self._channel)
+                self._channel.close_callbacks.add(
+                    lambda _ch, exc=None: self.request_reconnect(f"publishing channel closed: {exc!r}")
+                )
                 for hook in self._on_connect:
                     await hook(connection)
             except Exception as exc:
@@ -119,10 +143,45 @@ class Broker:
             backoff = 0.2
             self._connected.set()
             log.info("broker connected", url=_safe(self.url))
-            await self._closed.wait()
+            await self._watch(connection)
             self._connected.clear()
+            with contextlib.suppress(Exception):
+                await connection.close()
             if not self._stopping:
                 log.warning("broker connection lost; reconnecting")
+
+    async def _watch(self, connection: Connection) -> None:
+        """Return when the connection is lost, a reconnect is requested, or something we use was deleted."""
+        while not self._closed.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), self.check_interval)
+                return
+            if (missing := await self._missing(connection)) is not None:
+                self.request_reconnect(f"{missing} is gone")
+
+    async def _missing(self, connection: Connection) -> str | None:
+        """The first exchange or watched queue that no longer exists (passive declares on a scratch channel)."""
+        try:
+            channel = await connection.channel()
+        except Exception as exc:
+            return f"a channel ({exc!r})"
+        names = [("exchange", n) for n in (self.topology.webhooks_exchange, self.topology.events_exchange)]
+        names += [("queue", n) for n in sorted(self._watched)]
+        try:
+            for kind, name in names:
+                try:
+                    if kind == "exchange":
+                        await channel.get_exchange(name, ensure=True)
+                    else:
+                        await channel.get_queue(name, ensure=True)
+                except aio_pika.exceptions.ChannelNotFoundEntity:
+                    return f"{kind} {name}"
+        except Exception as exc:  # the connection itself failed: the close callback reconnects
+            log.warning("broker check failed", error=str(exc) or type(exc).__name__)
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()
+        return None
 
     async def _declare_topology(self, channel: AbstractChannel) -> None:
         # Messages no queue is bound for yet (a consumer that is not deployed) are kept in `<ns>.unrouted`

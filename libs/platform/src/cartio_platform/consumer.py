@@ -6,6 +6,14 @@ message is republished to `<queue>.delay.<n>` (a TTL queue that dead-letters bac
 after the last delay it is parked in `<queue>.dead` with its error. Malformed messages and `Permanent`
 errors are parked at once, since retrying cannot fix them.
 
+A message is parked too once the queue has delivered it `delivery_limit` times (a handler that crashes the
+process or loses its channel never acks it). A failure while PostgreSQL or RabbitMQ is down (cartio_platform.infra)
+costs no attempt: the message waits, unacked, until the infrastructure answers and is then handled again.
+
+A consumer whose channel closes (a deleted queue, a 404 on its channel) or that the broker cancels asks the
+broker for a fresh connection, which declares everything again and starts every consumer; `is_consuming` tells
+/readyz whether it is taking messages.
+
 Stopping (SIGTERM) drains: `stop_consuming` cancels the consumer tag, so the broker sends nothing more (a
 delivery already on its way is handed back at once), and `wait_idle` waits for the handlers in flight, so their
 messages are committed and acked rather than cut off and redelivered to another replica.
@@ -18,7 +26,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
@@ -29,8 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cartio_contracts import Envelope, Topology
 from cartio_platform.broker import Broker, Connection
 from cartio_platform.db import SessionMaker
+from cartio_platform.infra import Probe, infrastructure_probe, is_infrastructure_error
 from cartio_platform.logging import bind_correlation_id, get_logger
 from cartio_platform.metrics import HANDLER_SECONDS, MESSAGES_CONSUMED
+from cartio_platform.queues import declare_queues, replay_parked
 
 log = get_logger(__name__)
 
@@ -40,8 +50,14 @@ RawHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-cartio-attempt"
 ERROR_HEADER = "x-cartio-error"
-# A quorum queue's own limit on redeliveries (crashes, lost channels) before it dead-letters to `.dead`.
+# Set by quorum queues: how many times the message was delivered before and not acked.
+DELIVERY_COUNT_HEADER = "x-delivery-count"
 DELIVERY_LIMIT = 20
+# Between checks that the infrastructure answers again, while messages wait through an outage.
+PAUSE_BACKOFF = (0.2, 5.0)
+
+
+Outcome = Literal["again", "failed", "leave"]
 
 
 class Permanent(Exception):
@@ -58,11 +74,24 @@ class Consumer:
     handlers: dict[str, RawHandler]
     retry_delays: list[float] = field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
     prefetch: int = 32
+    delivery_limit: int = DELIVERY_LIMIT
+    probe: Probe | None = None  # None: the database and broker of this consumer
     _channel: AbstractChannel | None = field(default=None, init=False)
     _queue: AbstractQueue | None = field(default=None, init=False)
     _consumer_tag: str | None = field(default=None, init=False)
     _draining: bool = field(default=False, init=False)
     _in_flight: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
+    _outage: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        if self.probe is None:
+            self.probe = infrastructure_probe(self.sessionmaker, self.broker)
+
+    @property
+    def is_consuming(self) -> bool:
+        """Taking messages now: an open channel with a live consumer (false while reconnecting or draining)."""
+        channel = self._channel
+        return channel is not None and not channel.is_closed and self._consumer_tag is not None
 
     def attach(self) -> None:
         """Start consuming on every (re)connect of the broker."""
@@ -71,15 +100,32 @@ class Consumer:
     async def _start(self, connection: Connection) -> None:
         if self._draining:  # a reconnect while stopping must not start consuming again
             return
+        self._consumer_tag = None
+        await declare_queues(connection, self.queue, self.retry_delays)
         channel = await connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self.prefetch)
-        queue = await declare_queues(channel, self.queue, self.retry_delays)
+        queue = await channel.get_queue(self.queue, ensure=True)
         for exchange, routing_key in self.bindings:
             await queue.bind(exchange, routing_key)
         self._channel = channel
         self._queue = queue
         self._consumer_tag = await queue.consume(self._on_message)
+        # A channel closed under us or a consumer the broker cancelled (its queue deleted) would leave this
+        # replica consuming nothing for good: start again on a fresh connection.
+        channel.close_callbacks.add(self._lost)
+        (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(self._cancelled)
+        self.broker.watch_queue(self.queue)
         log.info("consuming", queue=self.queue, bindings=[rk for _, rk in self.bindings])
+
+    def _lost(self, _channel: object, reason: BaseException | None = None) -> None:
+        self._consumer_tag = None
+        if not self._draining:
+            self.broker.request_reconnect(f"channel of {self.queue} closed: {reason!r}")
+
+    async def _cancelled(self, _frame: object) -> None:
+        self._consumer_tag = None
+        if not self._draining:
+            self.broker.request_reconnect(f"the broker cancelled the consumer of {self.queue}")
 
     async def stop_consuming(self) -> None:
         """Take no new messages: the broker stops delivering to this replica (the first step of a drain)."""
@@ -129,29 +175,73 @@ class Consumer:
             await self._park(message, f"malformed envelope: {exc.errors()[:3]}")
             return
         bind_correlation_id(envelope.correlation_id or str(envelope.message_id))
+        deliveries = (message.headers or {}).get(DELIVERY_COUNT_HEADER, 0)
+        if isinstance(deliveries, int) and deliveries >= self.delivery_limit:
+            log.error("message parked: delivered too often without an ack", type=envelope.type,
+                      deliveries=deliveries)
+            await self._park(message, f"delivered {deliveries} times without an ack (crash or lost channel)")
+            return
         attempt = _attempt(message)
         handler = self.handlers.get(envelope.type)
-        try:
-            async with self.sessionmaker() as session, session.begin():
-                first_time = await _claim(session, self.inbox, self.queue, envelope)
-                if first_time and handler is not None:
-                    await handler(session, envelope)
-        except Permanent as exc:
-            log.warning("message refused", type=envelope.type, message_id=str(envelope.message_id), error=str(exc))
-            await self._park(message, f"{type(exc).__name__}: {exc}")
-            return
-        except Exception as exc:
-            await self._retry_or_park(message, envelope, attempt, exc)
-            return
-        finally:
-            HANDLER_SECONDS.labels(queue=self.queue).observe(time.perf_counter() - started)
-        outcome = "handled" if first_time else "duplicate"
+        tries = 0
+        while True:
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    first_time = await _claim(session, self.inbox, self.queue, envelope)
+                    if first_time and handler is not None:
+                        await handler(session, envelope)
+                break
+            except Permanent as exc:
+                log.warning("message refused", type=envelope.type, message_id=str(envelope.message_id),
+                            error=str(exc))
+                await self._park(message, f"{type(exc).__name__}: {exc}")
+                return
+            except Exception as exc:
+                outcome = await self._wait_out_outage(message, exc, tries)
+                if outcome == "again":
+                    tries += 1
+                    continue
+                if outcome == "failed":
+                    await self._retry_or_park(message, envelope, attempt, exc)
+                return  # "leave": not acked, so the broker delivers it again; no attempt counted
+            finally:
+                HANDLER_SECONDS.labels(queue=self.queue).observe(time.perf_counter() - started)
+        done = "handled" if first_time else "duplicate"
         if handler is None:
-            outcome = "ignored"
-        MESSAGES_CONSUMED.labels(queue=self.queue, outcome=outcome).inc()
-        if outcome == "duplicate":
+            done = "ignored"
+        MESSAGES_CONSUMED.labels(queue=self.queue, outcome=done).inc()
+        if done == "duplicate":
             log.info("duplicate skipped", type=envelope.type, message_id=str(envelope.message_id))
         await _ack(message)
+
+    async def _wait_out_outage(self, message: AbstractIncomingMessage, exc: Exception, tries: int) -> Outcome:
+        """After a failure: "failed" when the system is healthy (a real failure, counted); else wait until the
+        database and broker answer and say "again" (handle it again, no attempt counted), or "leave" when the
+        message cannot be acked any more (its channel closed, or draining): the broker delivers it again."""
+        assert self.probe is not None
+        down = await self.probe()
+        if down is None and not is_infrastructure_error(exc):
+            return "failed"
+        MESSAGES_CONSUMED.labels(queue=self.queue, outcome="waited").inc()
+        delay, longest = PAUSE_BACKOFF
+        if down is None:  # a connection failed, yet everything answers now: again, a little later each time
+            await asyncio.sleep(min(delay * 2**tries, longest))
+            return "leave" if self._draining or message.channel.is_closed else "again"
+        # One handler probes for all: the others wait on the lock and find the outage over.
+        async with self._outage:
+            logged = False
+            while (down := await self.probe()) is not None:
+                if self._draining or message.channel.is_closed:
+                    return "leave"
+                if not logged:
+                    log.warning("infrastructure down; messages wait without using their retries",
+                                queue=self.queue, down=down, error=f"{type(exc).__name__}: {exc}"[:300])
+                    logged = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, longest)
+            if logged:
+                log.info("infrastructure answers again; handling the waiting messages", queue=self.queue)
+        return "leave" if self._draining or message.channel.is_closed else "again"
 
     async def _retry_or_park(
         self, message: AbstractIncomingMessage, envelope: Envelope, attempt: int, exc: Exception
@@ -168,7 +258,7 @@ class Consumer:
             await self.broker.publish_message(
                 _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:1000]}),
                 exchange="",
-                routing_key=Topology.delay(self.queue, attempt),
+                routing_key=Topology.delay_for(self.queue, self.retry_delays[attempt]),
             )
         except Exception as publish_exc:
             # Not acked: the broker redelivers it (and counts it against the delivery limit).
@@ -189,34 +279,6 @@ class Consumer:
             return
         MESSAGES_CONSUMED.labels(queue=self.queue, outcome="parked").inc()
         await _ack(message)
-
-
-async def declare_queues(channel: AbstractChannel, queue: str, retry_delays: list[float]) -> AbstractQueue:
-    """The quorum queue, its parking queue and one delay queue per retry."""
-    await channel.declare_queue(Topology.dead(queue), durable=True, arguments={"x-queue-type": "quorum"})
-    for attempt, delay in enumerate(retry_delays):
-        await channel.declare_queue(
-            Topology.delay(queue, attempt),
-            durable=True,
-            arguments={
-                "x-message-ttl": max(1, int(delay * 1000)),
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": queue,
-            },
-        )
-    return await channel.declare_queue(
-        queue,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": Topology.dead(queue),
-            # Dead-lettering is at-most-once unless both of these are set (RabbitMQ 3.10).
-            "x-dead-letter-strategy": "at-least-once",
-            "x-overflow": "reject-publish",
-        },
-    )
 
 
 async def _claim(session: AsyncSession, inbox: Any, consumer: str, envelope: Envelope) -> bool:
@@ -264,36 +326,6 @@ async def _nack(message: AbstractIncomingMessage) -> None:
         await message.nack(requeue=True)
     except Exception as exc:
         log.warning("nack failed", error=str(exc))
-
-
-async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None) -> int:
-    """Move parked messages from `<queue>.dead` back to `<queue>` with a fresh retry budget."""
-    channel = await broker.channel()
-    moved = 0
-    try:
-        dead = await channel.declare_queue(Topology.dead(queue), durable=True, arguments={"x-queue-type": "quorum"})
-        while limit is None or moved < limit:
-            message = await dead.get(no_ack=False, fail=False)
-            if message is None:
-                break
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-            republished = aio_pika.Message(
-                body=message.body,
-                message_id=message.message_id,
-                type=message.type,
-                content_type=message.content_type,
-                correlation_id=message.correlation_id,
-                timestamp=message.timestamp,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                headers={**headers, "x-cartio-replayed": True},
-            )
-            await channel.default_exchange.publish(republished, routing_key=queue, mandatory=True)
-            await message.ack()
-            moved += 1
-    finally:
-        await channel.close()
-    log.info("replayed parked messages", queue=queue, count=moved)
-    return moved
 
 
 __all__ = ["Consumer", "Permanent", "RawHandler", "declare_queues", "replay_parked"]

@@ -1,9 +1,10 @@
-"""/healthz (the process is alive), /readyz (its database and broker answer) and /metrics."""
+"""/healthz (the process is alive), /readyz (its database and broker answer, its consumers consume), /metrics."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -14,6 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cartio_platform.broker import Broker
 
 Check = Callable[[], Awaitable[None]]
+
+
+class Consuming(Protocol):
+    @property
+    def queue(self) -> str: ...
+    @property
+    def is_consuming(self) -> bool: ...
 
 
 def database_check(engine: AsyncEngine) -> Check:
@@ -28,6 +36,17 @@ def broker_check(broker: Broker) -> Check:
     async def check() -> None:
         if not broker.is_connected:
             raise RuntimeError("not connected")
+
+    return check
+
+
+def consumers_check(consumers: Sequence[Consuming]) -> Check:
+    """Every queue consumer is taking messages (not ready while one is reconnecting after a lost channel)."""
+
+    async def check() -> None:
+        idle = [consumer.queue for consumer in consumers if not consumer.is_consuming]
+        if idle:
+            raise RuntimeError("not consuming " + ", ".join(idle))
 
     return check
 

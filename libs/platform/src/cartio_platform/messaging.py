@@ -151,7 +151,13 @@ class Listener:
         for exchange, key in bindings_for(list(self.models.values()), self.broker.topology):
             await queue.bind(exchange, key)
         await queue.consume(self._on_message)
+        # Its queue deleted or its channel closed: start again on a fresh connection rather than hear nothing.
+        channel.close_callbacks.add(lambda _ch, exc=None: self.broker.request_reconnect(f"{self.queue}: {exc!r}"))
+        (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(self._cancelled)
         log.info("listening", queue=self.queue, types=sorted(self.models))
+
+    async def _cancelled(self, _frame: object) -> None:
+        self.broker.request_reconnect(f"the broker cancelled the listener {self.queue}")
 
     async def _on_message(self, incoming: AbstractIncomingMessage) -> None:
         # Nothing here is retried: the state is in memory, and a message it cannot take would fail again.

@@ -21,7 +21,7 @@ from cartio_platform.broker import Broker
 from cartio_platform.consumer import Consumer
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.errors import install_error_handlers
-from cartio_platform.health import Check, broker_check, database_check, health_router
+from cartio_platform.health import Check, broker_check, consumers_check, database_check, health_router
 from cartio_platform.logging import bind_correlation_id, configure_logging, current_correlation_id, get_logger
 from cartio_platform.messaging import Handler, Listener, ListenerHandler, Unit, bindings_for, dispatch_table, publish
 from cartio_platform.metrics import HTTP_REQUESTS
@@ -80,6 +80,7 @@ class Runtime:
             handlers=table,
             retry_delays=self.settings.retry_delays,
             prefetch=self.settings.prefetch,
+            delivery_limit=self.settings.delivery_limit,
         )
         consumer.attach()
         self.consumers.append(consumer)
@@ -136,6 +137,8 @@ class Runtime:
         checks: dict[str, Check] = {"broker": broker_check(self.broker)}
         if self.engine is not None:
             checks["database"] = database_check(self.engine)
+        # Reads the list at each call: consumers may be registered after the app is made.
+        checks["consumers"] = consumers_check(self.consumers)
         return checks
 
     async def start(self) -> None:

@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     prefetch: int = Field(default=32, ge=1, le=1000)
     # Seconds before each retry of a failed message; after the last the message is parked in `<queue>.dead`.
     retry_delays: list[float] = Field(default=[1, 5, 30, 120, 600], min_length=1, max_length=20)
+    # Deliveries of one message (crashes, lost channels) before it is parked; checked by the consumer, not a queue
+    # argument, so a new value needs no new queue.
+    delivery_limit: int = Field(default=20, ge=1, le=1000)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
     # On SIGTERM, how long the messages being handled may take to finish before they are returned unacked.
     drain_timeout: float = Field(default=10.0, ge=0, le=300)
