@@ -8,8 +8,10 @@ async def add_rule(request: Request, gw: GatewayDep, session: ChangingSessionDep
     return await gw.blacklist.forward(session, "POST", "/rules", body=await json_body(request))
 ```
 
-A route that takes `ChangingSessionDep` changes state: the CSRF token is checked, and `AuditedRoute` writes one
-audit entry for the call with its outcome (the status answered, ApiError's, or 500), whatever happens.
+A route that takes `ChangingSessionDep` changes state: the CSRF token is checked, then its audit entry is written
+before the route runs (no entry, no action: 503 audit_unavailable), and `AuditedRoute` gives the entry the call's
+outcome (the status answered, ApiError's, the validation's 422, or 500). A call refused before it could act (a
+wrong CSRF token) is recorded with its status too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
@@ -33,6 +36,8 @@ from cartio_platform.inputs import BadJson, loads_strict
 # The store comes from the session only: a store named in a body is dropped, never forwarded.
 STORE_KEYS = frozenset({"store", "store_hash", "store_id", "storeHash", "context"})
 _AUDIT_STATE = "cartio_audit_session"
+_AUDIT_ENTRY = "cartio_audit_entry"
+_AUDIT_DOWN = "cartio_audit_down"
 
 
 def get_settings(request: Request) -> Settings:
@@ -50,10 +55,17 @@ async def current_session(request: Request) -> CurrentSession:
 async def changing_session(
     request: Request, session: Annotated[CurrentSession, Depends(current_session)]
 ) -> CurrentSession:
-    """A state-changing call: audited (see AuditedRoute); the CSRF token must come in `X-CSRF-Token`."""
+    """A state-changing call: the CSRF token must come in `X-CSRF-Token`, and its audit entry is written first."""
     setattr(request.state, _AUDIT_STATE, session)
     if not csrf_ok(request.method, request.headers.get("x-csrf-token"), session.csrf_token):
         raise ApiError(403, "csrf_failed", "The X-CSRF-Token header is missing or wrong; get it from GET /api/me.")
+    try:
+        entry_id = await audit.begin(gateway(request).db, **await _entry(request, session, with_body=True))
+    except audit.AuditUnavailable:
+        setattr(request.state, _AUDIT_DOWN, True)
+        raise ApiError(503, "audit_unavailable", "The audit log cannot be written now, so nothing was done; "
+                       "try again shortly.") from None
+    setattr(request.state, _AUDIT_ENTRY, entry_id)
     return session
 
 
@@ -64,7 +76,7 @@ ChangingSessionDep = Annotated[CurrentSession, Depends(changing_session)]
 
 
 class AuditedRoute(APIRoute):
-    """Writes the audit entry of every call whose route took `ChangingSessionDep`, with the status it got."""
+    """Gives the audit entry of every call whose route took `ChangingSessionDep` the status it got."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -74,6 +86,12 @@ class AuditedRoute(APIRoute):
                 response = await handle(request)
             except ApiError as exc:
                 await _audit(request, exc.status)
+                raise
+            except RequestValidationError:
+                await _audit(request, 422)
+                raise
+            except HTTPException as exc:
+                await _audit(request, exc.status_code)
                 raise
             except Exception:
                 await _audit(request, 500)
@@ -86,27 +104,35 @@ class AuditedRoute(APIRoute):
 
 async def _audit(request: Request, status: int) -> None:
     session: CurrentSession | None = getattr(request.state, _AUDIT_STATE, None)
-    if session is None:
-        return  # not a state change, or refused before the session was known (401)
+    entry_id: int | None = getattr(request.state, _AUDIT_ENTRY, None)
+    if entry_id is not None:
+        await audit.finish(gateway(request).db, entry_id, status)
+    elif session is not None and not getattr(request.state, _AUDIT_DOWN, False):
+        # refused before its entry was begun (CSRF), so nothing happened: recorded with the refusal
+        await audit.record_now(gateway(request).db, status=status,
+                               **await _entry(request, session, with_body=status != 403))
+    # no session: not a state change, or refused before the session was known (401)
+
+
+async def _entry(request: Request, session: CurrentSession, *, with_body: bool) -> dict[str, Any]:
+    """Who, what and on what: the audit entry of this call, but its status."""
     summary: dict[str, Any] = {"path": request.url.path}
     if request.url.query:
         summary["query"] = request.url.query[:500]
-    body = await _body_for_audit(request)
-    if body is not None and status != 403:
+    body = await _body_for_audit(request) if with_body else None
+    if body is not None:
         summary["body"] = summarize(body)
     route = request.scope.get("route")
     params = request.path_params
     target = "/".join(str(params[k]) for k in ("cart_id", "item_id", "rule_id") if k in params) or None
-    await audit.record_now(
-        gateway(request).db,
-        store_hash=session.store_hash,
-        actor_id=session.user_id,
-        actor_email=session.email,
-        action=f"{request.method} {getattr(route, 'path', request.url.path)}",
-        target=target,
-        status=status,
-        request=summary,
-    )
+    return {
+        "store_hash": session.store_hash,
+        "actor_id": session.user_id,
+        "actor_email": session.email,
+        "action": f"{request.method} {getattr(route, 'path', request.url.path)}",
+        "target": target[:200] if target else None,
+        "request": summary,
+    }
 
 
 async def _body_for_audit(request: Request) -> Any:
