@@ -9,7 +9,10 @@ How an event reaches a browser, with any number of gateway replicas:
 2. Every replica holds one connection that LISTENs on `cartio_live`; a notification wakes that replica's
    streams of the store, which read the rows after the last id they sent. So a browser connected to any
    replica gets events consumed by any other.
-3. Should the LISTEN connection drop, streams poll every `live_poll_interval` (200 ms) until it is back, and
+3. The streams of a store that a wake finds waiting share one read: each asks for what follows its own last id,
+   one query reads from the smallest of them, and each takes its part (`_Read`), so a wake costs one query per
+   store, whatever the number of browsers.
+4. Should the LISTEN connection drop, streams poll every `live_poll_interval` (200 ms) until it is back, and
    all are woken once it is, so nothing notified in between is missed.
 
 Ids (`seq`) come from one sequence; the writer takes a per-store advisory lock before inserting, so within a
@@ -65,6 +68,14 @@ async def store_live_event(message: Message, unit: Unit) -> None:
     await session.execute(sa.select(sa.func.pg_notify(CHANNEL, envelope.store_hash)))
 
 
+class _Read:
+    """One coming read of a store's events, shared by the streams that ask before it starts."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.result: asyncio.Future[list[LiveEvent]] = asyncio.get_running_loop().create_future()
+
+
 def _setter(event: asyncio.Event) -> Callable[[Any], None]:
     return lambda _conn: event.set()
 
@@ -82,6 +93,8 @@ class LiveHub:
         self.poll_interval = poll_interval
         self._subscribers: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._session_streams: dict[str, int] = defaultdict(int)
+        self._reads: dict[str, _Read] = {}  # per store, the read not yet started
+        self._read_tasks: set[asyncio.Task[None]] = set()
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -192,6 +205,30 @@ class LiveHub:
             ).all()
         return [LiveEvent(r.seq, r.type, r.data) for r in rows]
 
+    async def shared_events_after(self, store_hash: str, after: int) -> tuple[list[LiveEvent], bool]:
+        """The store's events after `after`, read with the other streams of the store asking now; and whether
+        there may be more (the read was a full batch)."""
+        read = self._reads.get(store_hash)
+        if read is None:
+            read = self._reads[store_hash] = _Read(after)
+            task = asyncio.create_task(self._run_read(store_hash, read), name="live-read")
+            self._read_tasks.add(task)
+            task.add_done_callback(self._read_tasks.discard)
+        else:
+            read.after = min(read.after, after)
+        rows = await asyncio.shield(read.result)
+        return [e for e in rows if e.seq > after], len(rows) >= _BATCH
+
+    async def _run_read(self, store_hash: str, read: _Read) -> None:
+        await asyncio.sleep(0)  # the streams woken with this one ask before the read starts
+        # From now on a stream that asks gets a read of its own: this one may predate what woke it.
+        del self._reads[store_hash]
+        try:
+            read.result.set_result(await self.events_after(store_hash, read.after))
+        except Exception as exc:
+            read.result.set_exception(exc)
+            read.result.exception()  # retrieved by the streams that wait; never "never retrieved" if none
+
     async def stream(
         self,
         store_hash: str,
@@ -211,14 +248,14 @@ class LiveHub:
             while True:
                 waiter.clear()
                 try:
-                    events = await self.events_after(store_hash, after)
+                    events, more = await self.shared_events_after(store_hash, after)
                 except Exception as exc:
                     log.warning("live feed read failed; ending the stream", store_hash=store_hash, error=str(exc))
                     return
                 for event in events:
                     yield sse_event(event)
                     after = event.seq
-                if len(events) >= _BATCH:
+                if more:
                     continue
                 now = time.monotonic()
                 if now >= next_beat:
