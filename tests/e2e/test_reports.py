@@ -135,3 +135,31 @@ async def test_shoppers_adding_ordering_and_abandoning_give_the_merchant_exact_f
     assert "cart/s" in rebuilt.stderr or "it/s" in rebuilt.stderr  # tqdm's bar
     assert [(await merchant.get(f"/api/reports/{route}", params=period)).json()
             for route in ("summary", "top-added", "top-ordered")] == live
+
+
+async def test_two_shopper_carts_one_giving_its_email_at_checkout_count_two_created_one_with_email(
+    system: System,
+) -> None:
+    """The funnel a merchant read in the browser: two carts in the store's default time zone, the first checked
+    out at once with the email typed into the checkout's billing address (before Cartio had seen the cart)."""
+    store = await system.new_store()
+    await system.install(store)
+    merchant = await system.merchant(store)
+    mug, towel = [p["id"] for p in await system.products() if plain(p)][:2]
+    first = await system.shopper_cart(store, [{"product_id": mug, "quantity": 1}])
+    await system.shopper_cart(store, [{"product_id": towel, "quantity": 1}])
+    paid = await system.sim_call("POST", f"/_sim/carts/{first['id']}/checkout", store=store,
+                                 json={"email": "bo@shopper.example"})
+    assert paid.status_code == 201, paid.text
+
+    expected = {"carts_created": 2, "carts_with_email": 1, "carts_converted": 1}
+    seen: list[dict[str, Any]] = []
+
+    async def counted() -> bool:
+        seen.append((await merchant.get("/api/reports/summary", params={"days": 7})).json())
+        return {k: seen[-1].get(k) for k in expected} == expected
+
+    try:
+        await wait_until(counted, timeout=15, what="two carts created, one with an email, one converted")
+    except AssertionError:
+        raise AssertionError(f"summary {seen[-1]} != {expected}") from None

@@ -7,6 +7,8 @@ a decimal string with cents. Bad parameters are a 422 that says what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -20,7 +22,7 @@ from cartio_platform.errors import ApiError
 from cartio_platform.runtime import Runtime, RuntimeDep
 from cartio_platform.security import require_service_token
 
-from . import export, queries, windows
+from . import export, queries
 from .domain.days import resolve_period
 
 
@@ -48,10 +50,12 @@ async def _period(session: AsyncSession, store: str, days: int | None, start: da
     return queries.Period(first, last, tz_name), currency
 
 
-async def _rolled(runtime: Runtime, store: str, period: queries.Period, start: date | None) -> None:
-    """The last N days end today: bring the store's rolling windows to today first (a few ms once a day)."""
-    if start is None:
-        await windows.roll(runtime.db, store, period.end)
+@asynccontextmanager
+async def _snapshot(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """One session reading one snapshot: the running totals' marker, rows and day rows agree (running.py)."""
+    async with runtime.db() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
 
 
 def _money(row: dict[str, Any]) -> dict[str, Any]:
@@ -74,9 +78,8 @@ async def summary(store: str, runtime: RuntimeDep, days: Days = None, start: Fro
 @router.get("/top-added")
 async def top_added(store: str, runtime: RuntimeDep, days: Days = None, start: From = None, end: To = None,
                     limit: Limit = 10) -> dict[str, Any]:
-    async with runtime.db() as session:
+    async with _snapshot(runtime) as session:
         period, _ = await _period(session, store, days, start, end)
-        await _rolled(runtime, store, period, start)
         items = await queries.top_added(session, store, period, limit)
     return {"period": period.json(), "items": items}
 
@@ -84,9 +87,8 @@ async def top_added(store: str, runtime: RuntimeDep, days: Days = None, start: F
 @router.get("/top-ordered")
 async def top_ordered(store: str, runtime: RuntimeDep, days: Days = None, start: From = None, end: To = None,
                       limit: Limit = 10) -> dict[str, Any]:
-    async with runtime.db() as session:
+    async with _snapshot(runtime) as session:
         period, currency = await _period(session, store, days, start, end)
-        await _rolled(runtime, store, period, start)
         items = await queries.top_ordered(session, store, period, limit)
     return {"period": period.json(), "currency": currency, "items": [_rates(_money(i)) for i in items]}
 
@@ -96,7 +98,7 @@ async def export_csv(store: str, runtime: RuntimeDep, days: Days = None, start: 
                      report: Literal["products", "summary"] = "products") -> Response:
     """`report=products` (default): every product added or ordered in the period, one row each;
     `report=summary`: the period's funnel, one row per figure."""
-    async with runtime.db() as session:
+    async with _snapshot(runtime) as session:
         period, currency = await _period(session, store, days, start, end)
         if report == "summary":
             body = export.summary_csv(period, currency, await queries.summary(session, store, period))

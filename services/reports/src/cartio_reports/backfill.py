@@ -5,10 +5,10 @@ For a new deployment (the events before reports existed) or a changed counting r
 tables; they go through the very handlers the live consumer runs, so the figures are the live ones (counting is
 independent of the order of events: see tests/integration/test_counting_property.py).
 
-The store's counters (and the top lists' rolling windows) are deleted and rebuilt in one transaction: readers
-see the old figures until it commits, and a failure leaves them as they were. Events of the store handled live
-while it runs wait on its row locks and are added on top; one that carts' history already held then counts twice,
-so run it when the store is quiet (or stop reports' consumers meanwhile).
+The store's counters (the top lists' rolling windows and the running totals too) are deleted and rebuilt in one
+transaction: readers see the old figures until it commits, and a failure leaves them as they were. Events of the
+store handled live while it runs wait on its row locks and are added on top; one that carts' history already held
+then counts twice, so run it when the store is quiet (or stop reports' consumers meanwhile).
 The store's time zone (from store.installed) is kept.
 """
 
@@ -20,7 +20,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,7 +34,7 @@ from cartio_platform.db import make_engine, make_sessionmaker
 from cartio_platform.logging import configure_logging, get_logger
 from cartio_platform.messaging import dispatch_table
 
-from . import windows
+from . import running, windows
 from .counters import store_zone
 from .handlers import HANDLERS
 from .settings import Settings
@@ -113,9 +113,10 @@ async def backfill(settings: Settings, store_hash: str, *, http: httpx.AsyncClie
                         summary.events += await _apply(session, table, store_hash, event)
                         summary.orders += 1
                         bar.update(1)
-            # The rolling windows of the top lists, summed anew from the rebuilt day rows.
+            # The rolling windows of the top lists and the running totals, summed anew from the rebuilt day rows.
             today = datetime.now(UTC).astimezone(await store_zone(session, store_hash)).date()
             await windows.rebuild(session, store_hash, today)
+            await running.build(session, store_hash, today - timedelta(days=1))
     finally:
         await engine.dispose()
         if own:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import windows
+from . import running, windows
 from .domain import funnel
 from .domain.days import zone
 from .domain.products import ProductDelta
@@ -64,7 +64,8 @@ async def add_products(session: AsyncSession, store_hash: str, deltas: Iterable[
     ordered = sorted(deltas, key=lambda d: (d.day, d.product_id, d.variant_id))
     if not ordered:
         return
-    as_of = await windows.hold(session, store_hash)  # before the day rows: see windows.py
+    as_of = await windows.hold(session, store_hash)  # before the day rows: see windows.py and running.py
+    through = await running.hold(session, store_hash)
     for d in ordered:
         values = {c: getattr(d, c) for c in columns}
         for table, keys in ((product_days, {"product_id": d.product_id}),
@@ -75,6 +76,7 @@ async def add_products(session: AsyncSession, store_hash: str, deltas: Iterable[
                 set_={c: table.c[c] + stmt.excluded[c] for c in columns},
             ))
     await windows.add(session, store_hash, as_of, ordered)
+    await running.mark_stale(session, store_hash, through, (d.day for d in ordered))
 
 
 async def remember_product(session: AsyncSession, store_hash: str, product_id: int, name: str,

@@ -90,7 +90,8 @@ async def on_order_placed(message: OrderPlaced, unit: Unit) -> None:
                                         message.placed_at)
     if message.cart_id is not None:
         await counters.update_cart(unit.session, unit.store_hash, message.cart_id,
-                                   lambda f: funnel.ordered(f, message.grand_total))
+                                   lambda f: funnel.ordered(f, message.grand_total, at=message.placed_at,
+                                                            has_email=bool(message.email)))
 
 
 async def on_store_installed(message: StoreInstalled, unit: Unit) -> None:

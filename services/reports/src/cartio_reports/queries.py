@@ -1,12 +1,13 @@
 """The figures merchants read: a period's funnel, top added and top ordered products, pre-aggregated.
 
 The summary is one index range scan of (store_hash, day). The top lists of the last 7, 30 or 90 days read the
-rolling windows (windows.py; the caller rolls them to the store's today first); any other period sums the
-product_days rows of the period. Nothing reads events.
+rolling windows (windows.py) when the periodic job has rolled them to the period's end; any other period (and
+the export) reads the running totals (running.py): two rows, whatever the period. Nothing reads events.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,10 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import running
 from .domain.days import zone
 from .domain.funnel import COUNT_METRICS, VALUE_METRICS
 from .domain.products import conversion_rate
-from .tables import funnel_days, product_days, product_windows, products, stores
+from .tables import funnel_days, product_windows, products, stores
 from .windows import COLUMNS as COUNTERS
 from .windows import WINDOWS, as_of
 
@@ -53,35 +55,42 @@ async def summary(session: AsyncSession, store_hash: str, period: Period) -> dic
     return out
 
 
-def _totals(store_hash: str, period: Period, having: str | None) -> sa.Subquery:
-    sums = {c: sa.func.sum(product_days.c[c]).label(c) for c in COUNTERS}
-    query = (sa.select(product_days.c.product_id, *sums.values())
-             .where(_in(product_days, store_hash, period))
-             .group_by(product_days.c.product_id))
-    if having is not None:
-        query = query.having(sums[having] > 0)
-    return query.subquery("totals")
+Row = dict[str, Any]
 
 
 async def _top(session: AsyncSession, store_hash: str, period: Period, limit: int | None, by: str, then: str,
-               having: str | None, *, windows: bool = True) -> list[sa.RowMapping]:
+               having: str | None, *, windows: bool = True) -> list[Row]:
     days = (period.end - period.start).days + 1
     if windows and days in WINDOWS and having is not None and await as_of(session, store_hash) == period.end:
         return await _top_of_window(session, store_hash, days, limit, by, then, having)
-    # Any other period sums the day rows: slower, growing with the period (docs/benchmarks.md, reports).
-    totals = _totals(store_hash, period, having)
-    query = (
-        sa.select(totals, products.c.name, products.c.image_url)
-        .select_from(totals.outerjoin(products, sa.and_(products.c.store_hash == store_hash,
-                                                          products.c.product_id == totals.c.product_id)))
-        .order_by(totals.c[by].desc(), totals.c[then].desc(), totals.c.product_id)
-        .limit(limit)
-    )
-    return list((await session.execute(query)).mappings())
+    # Any other period (or a window not rolled to the period's end yet): the running totals, two rows.
+    totals = [t for t in await running.period_totals(session, store_hash, period.start, period.end)
+              if having is None or getattr(t, having) > 0]
+
+    def order(t: running.Totals) -> tuple[int, int, int]:
+        return (-getattr(t, by), -getattr(t, then if then != "revenue" else "revenue_units"), t.product_id)
+
+    chosen = sorted(totals, key=order) if limit is None else heapq.nsmallest(limit, totals, key=order)
+    names = await _names(session, store_hash, None if limit is None else [t.product_id for t in chosen])
+    return [{"product_id": t.product_id, **{c: getattr(t, c) for c in COUNTERS},
+             "name": names.get(t.product_id, (None, None))[0], "image_url": names.get(t.product_id, (None, None))[1]}
+            for t in chosen]
+
+
+async def _names(session: AsyncSession, store_hash: str, ids: list[int] | None
+                 ) -> dict[int, tuple[str, str | None]]:
+    """Names and thumbnails of `ids` (None: of every product, as three arrays: one row to decode, not 10,000)."""
+    p = products.c
+    query = (sa.select(sa.func.array_agg(p.product_id), sa.func.array_agg(p.name), sa.func.array_agg(p.image_url))
+             .where(p.store_hash == store_hash))
+    if ids is not None:
+        query = query.where(p.product_id.in_(ids))
+    product_ids, names, images = (await session.execute(query)).one()
+    return dict(zip(product_ids or [], zip(names or [], images or [], strict=True), strict=True))
 
 
 async def _top_of_window(session: AsyncSession, store_hash: str, days: int, limit: int | None, by: str, then: str,
-                         having: str) -> list[sa.RowMapping]:
+                         having: str) -> list[Row]:
     """The window's rows in the order of its index (tables.py), LIMIT n: a few index entries read."""
     pw = product_windows
     query = (
@@ -92,16 +101,16 @@ async def _top_of_window(session: AsyncSession, store_hash: str, days: int, limi
         .order_by(pw.c[by].desc(), pw.c[then].desc(), pw.c.product_id)
         .limit(limit)
     )
-    return list((await session.execute(query)).mappings())
+    return [dict(r) for r in (await session.execute(query)).mappings()]
 
 
-def _name(row: sa.RowMapping) -> str:
+def _name(row: Row) -> str:
     return row["name"] if row["name"] is not None else f"Product {row['product_id']}"
 
 
 async def top_added(session: AsyncSession, store_hash: str, period: Period, limit: int, *, windows: bool = True
                     ) -> list[dict[str, Any]]:
-    """Most added first; from the rolling windows when the period is one (False: from the day rows)."""
+    """Most added first; from the rolling windows when the period is one (False: from the running totals)."""
     rows = await _top(session, store_hash, period, limit, "times_added", "quantity_added", "times_added",
                       windows=windows)
     return [{"product_id": r["product_id"], "name": _name(r), "image_url": r["image_url"],
@@ -116,7 +125,7 @@ async def top_ordered(session: AsyncSession, store_hash: str, period: Period, li
              **_ordered(r), "times_added": int(r["times_added"])} for r in rows]
 
 
-def _ordered(r: sa.RowMapping) -> dict[str, Any]:
+def _ordered(r: Row) -> dict[str, Any]:
     return {"times_ordered": int(r["times_ordered"]), "quantity_ordered": int(r["quantity_ordered"]),
             "revenue": Decimal(r["revenue"]),
             "conversion_rate": conversion_rate(int(r["times_ordered"]), int(r["times_added"]))}

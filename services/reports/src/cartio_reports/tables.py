@@ -6,7 +6,7 @@ Every table is keyed by store first, then day, so a period's figures are one ind
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from cartio_platform.tables import inbox_table, outbox_table
 
@@ -92,6 +92,33 @@ window_marks = sa.Table(
     sa.Column("as_of", sa.Date),
 )
 
+# Running totals (running.py): per store and day, every product's totals from the store's first counted day through
+# that day, one array per counter in the order of running_marks.product_ids (revenue in ten-thousandths), so that
+# any period is one row minus another. Rows are dense from `since` to `through`; running_stale holds the days a late
+# event added to after they were built (those rows and all later ones wait for the periodic job's rebuild).
+product_running = sa.Table(
+    "product_running",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    *(sa.Column(c, ARRAY(sa.Integer), nullable=False) for c in PRODUCT_COUNTERS),
+    sa.Column("revenue", ARRAY(sa.BigInteger), nullable=False),
+)
+running_marks = sa.Table(
+    "running_marks",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("since", sa.Date),
+    sa.Column("through", sa.Date),  # NULL: no rows yet
+    sa.Column("product_ids", ARRAY(sa.BigInteger), nullable=False, server_default="{}"),
+)
+running_stale = sa.Table(
+    "running_stale",
+    metadata,
+    sa.Column("store_hash", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+)
+
 # The latest name and thumbnail seen for each product, for the top lists.
 products = sa.Table(
     "products",
@@ -131,5 +158,5 @@ orders_counted = sa.Table(
     sa.Column("order_id", sa.BigInteger, primary_key=True),
 )
 
-STORE_TABLES = (funnel_days, product_days, variant_days, product_windows, window_marks, products, cart_facts,
-                orders_counted, stores)
+STORE_TABLES = (funnel_days, product_days, variant_days, product_windows, window_marks, product_running,
+                running_marks, running_stale, products, cart_facts, orders_counted, stores)

@@ -116,3 +116,14 @@ def test_only_the_first_abandonment_counts_with_its_value() -> None:
     facts = funnel.abandoned(later, T0, Decimal("40"))
     out = funnel.contributions(facts, UTC_ZONE)
     assert out == {(T0.date(), "carts_abandoned"): 1, (T0.date(), "value_abandoned"): Decimal("40")}
+
+
+def test_a_cart_ordered_before_any_snapshot_counts_created_with_the_email_of_its_order() -> None:
+    facts = funnel.ordered(funnel.CartFacts(), Decimal("12.00"), at=T0 + timedelta(minutes=1), has_email=True)
+    facts = funnel.converted(facts, T0 + timedelta(minutes=1))
+    assert funnel.contributions(facts, UTC_ZONE) == {(T0.date(), "carts_created"): 1,
+                                                     (T0.date(), "carts_with_email"): 1,
+                                                     (T0.date(), "carts_converted"): 1}
+    # a snapshot arriving afterwards moves nothing but the creation time: still one cart
+    later = _snapshot(facts, email=False)
+    assert funnel.difference(facts, later, UTC_ZONE) == {}

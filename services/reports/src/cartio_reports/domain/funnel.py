@@ -68,11 +68,17 @@ def abandoned(facts: CartFacts, at: datetime, value: Decimal) -> CartFacts:
 
 
 def converted(facts: CartFacts, at: datetime) -> CartFacts:
-    return replace(facts, converted_at=_earliest(facts.converted_at, at))
+    # A cart ordered at once may be gone from BigCommerce before carts read it: no snapshot ever comes. It was
+    # created no later than it converted (a snapshot's own time moves it earlier if one comes).
+    return replace(facts, converted_at=_earliest(facts.converted_at, at), created_at=_earliest(facts.created_at, at))
 
 
-def ordered(facts: CartFacts, grand_total: Decimal) -> CartFacts:
-    return replace(facts, order_total=grand_total if facts.order_total is None else facts.order_total)
+def ordered(facts: CartFacts, grand_total: Decimal, *, at: datetime | None = None, has_email: bool = False
+            ) -> CartFacts:
+    """The order of the cart: its total, and what it tells of the cart (the email typed into the checkout's
+    billing address, which no snapshot may have carried)."""
+    return replace(facts, order_total=grand_total if facts.order_total is None else facts.order_total,
+                   created_at=_earliest(facts.created_at, at), has_email=facts.has_email or has_email)
 
 
 def sent(facts: CartFacts, at: datetime, *, recovery_of: uuid.UUID | None = None) -> CartFacts:

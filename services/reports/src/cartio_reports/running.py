@@ -1,0 +1,219 @@
+"""Running totals: any period's product figures as "through its last day" minus "through the day before it".
+
+For a store, product_running holds one row per day from `since` to `through` (running_marks): every product's
+totals from the store's first counted day through that day, as arrays in the order of the marker's product_ids.
+A period's totals are then two rows read (plus the day rows after `through`, today's), whatever its length.
+
+Only the periodic job (`catch_up`) writes the rows, for closed store days (through the store's yesterday), so the
+handlers never rewrite an array on the hot path. A handler that adds to a day already in the rows (a late event)
+records the day in running_stale instead; the rows from that day on are not used until the job has rebuilt them
+(the reader sums the day rows from there), so the figures stay exact. The handlers hold the marker FOR SHARE
+from before they write a day row until they commit, the job takes it FOR UPDATE before reading the day rows:
+a day row is either in the job's sums or marked stale, never lost (the windows' protocol, windows.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from itertools import zip_longest
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cartio_platform.db import SessionMaker
+from cartio_platform.logging import get_logger
+
+from .domain.days import zone
+from .tables import PRODUCT_COUNTERS, product_days, product_running, running_marks, running_stale, stores
+
+log = get_logger(__name__)
+
+COLUMNS = (*PRODUCT_COUNTERS, "revenue")
+UNITS = Decimal(10_000)  # revenue is kept in ten-thousandths (the day rows' Numeric(18, 4)), exactly
+CHUNK = 31  # store days built per transaction: the store's handlers wait on the marker that long
+INTERVAL = 60.0  # seconds between the periodic catch-ups
+
+
+@dataclass(frozen=True)
+class Totals:
+    """One product's figures over a period (revenue in ten-thousandths)."""
+
+    product_id: int
+    times_added: int
+    quantity_added: int
+    times_ordered: int
+    quantity_ordered: int
+    revenue_units: int
+
+    @property
+    def revenue(self) -> Decimal:
+        return Decimal(self.revenue_units).scaleb(-4)
+
+
+async def hold(session: AsyncSession, store_hash: str) -> date | None:
+    """The last day in the running rows (None: none yet), held until the transaction ends (a handler's)."""
+    await session.execute(pg_insert(running_marks).values(store_hash=store_hash).on_conflict_do_nothing())
+    query = sa.select(running_marks.c.through).where(running_marks.c.store_hash == store_hash)
+    through: date | None = (await session.execute(query.with_for_update(read=True))).scalar_one()
+    return through
+
+
+async def mark_stale(session: AsyncSession, store_hash: str, through: date | None, days: Iterable[date]) -> None:
+    """Days written (already in product_days) that the running rows already cover: to be rebuilt by the job."""
+    late = sorted({d for d in days if through is not None and d <= through})
+    for day in late:
+        await session.execute(pg_insert(running_stale).values(store_hash=store_hash, day=day)
+                              .on_conflict_do_nothing())
+
+
+def _units(value: Decimal) -> int:
+    return int(value * UNITS)
+
+
+async def build(session: AsyncSession, store_hash: str, target: date, *, limit: int | None = None) -> date | None:
+    """Bring the store's running rows to `target` (at most `limit` days in this transaction), rebuilding from the
+    earliest stale day; the day built up to (None: nothing to build)."""
+    await session.execute(pg_insert(running_marks).values(store_hash=store_hash).on_conflict_do_nothing())
+    mark = (await session.execute(
+        sa.select(running_marks).where(running_marks.c.store_hash == store_hash).with_for_update()
+    )).mappings().one()
+    since: date | None = mark["since"]
+    through: date | None = mark["through"]
+    ids: list[int] = list(mark["product_ids"] or [])
+    stale = (await session.execute(sa.select(sa.func.min(running_stale.c.day))
+                                   .where(running_stale.c.store_hash == store_hash))).scalar()
+    if through is None:
+        first = (await session.execute(sa.select(sa.func.min(product_days.c.day))
+                                       .where(product_days.c.store_hash == store_hash))).scalar()
+        if first is None or first > target:
+            return None
+        start: date = first
+        since = first
+    else:
+        start = through + timedelta(days=1) if stale is None else min(stale, through + timedelta(days=1))
+        since = min(since, start) if since is not None else start
+    if start > target:
+        return through
+    last = target if limit is None else min(target, start + timedelta(days=limit - 1))
+
+    sums = await _row(session, store_hash, start - timedelta(days=1), len(ids))
+    index = {p: i for i, p in enumerate(ids)}
+    day = start
+    while day <= last:
+        rows = (await session.execute(
+            sa.select(product_days.c.product_id, *(product_days.c[c] for c in COLUMNS))
+            .where(product_days.c.store_hash == store_hash, product_days.c.day == day)
+        )).all()
+        for product_id, *values in rows:
+            i = index.get(product_id)
+            if i is None:  # a product first counted on this day: a new slot at the end of every array
+                i = index[product_id] = len(ids)
+                ids.append(product_id)
+                for column in sums:
+                    column.append(0)
+            for column, value in zip(sums, values, strict=True):
+                column[i] += value if isinstance(value, int) else _units(value)
+        stmt = pg_insert(product_running).values(store_hash=store_hash, day=day,
+                                                 **{c: list(v) for c, v in zip(COLUMNS, sums, strict=True)})
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=[product_running.c.store_hash, product_running.c.day],
+            set_={c: stmt.excluded[c] for c in COLUMNS}))
+        day += timedelta(days=1)
+
+    new_through = max(last, through) if through is not None else last
+    await session.execute(running_stale.delete().where(running_stale.c.store_hash == store_hash,
+                                                       running_stale.c.day <= last))
+    if last < new_through:  # rebuilt part of the way: the rows after `last` are still to be rebuilt
+        await session.execute(pg_insert(running_stale).values(store_hash=store_hash, day=last + timedelta(days=1))
+                              .on_conflict_do_nothing())
+    await session.execute(running_marks.update().where(running_marks.c.store_hash == store_hash)
+                          .values(since=since, through=new_through, product_ids=ids))
+    return last
+
+
+async def _row(session: AsyncSession, store_hash: str, day: date, width: int) -> list[list[int]]:
+    """The running row of `day` as lists `width` long (zeros: before the store's first row)."""
+    row = (await session.execute(sa.select(*(product_running.c[c] for c in COLUMNS)).where(
+        product_running.c.store_hash == store_hash, product_running.c.day == day))).first()
+    if row is None:
+        return [[0] * width for _ in COLUMNS]
+    return [list(values) + [0] * (width - len(values)) for values in row]
+
+
+async def usable_through(session: AsyncSession, store_hash: str) -> tuple[date | None, date | None, list[int]]:
+    """(since, the last day whose row is exact, product ids) as the session's snapshot sees them."""
+    mark = (await session.execute(sa.select(running_marks).where(running_marks.c.store_hash == store_hash))
+            ).mappings().first()
+    if mark is None or mark["through"] is None:
+        return None, None, []
+    stale = (await session.execute(sa.select(sa.func.min(running_stale.c.day))
+                                   .where(running_stale.c.store_hash == store_hash))).scalar()
+    through: date = mark["through"] if stale is None else min(mark["through"], stale - timedelta(days=1))
+    if through < mark["since"]:
+        return None, None, []
+    return mark["since"], through, list(mark["product_ids"])
+
+
+async def period_totals(session: AsyncSession, store_hash: str, start: date, end: date) -> list[Totals]:
+    """Every product's figures from `start` to `end` (both included) with anything counted, in no order.
+
+    The session must read one snapshot (REPEATABLE READ): the marker, the rows and the day rows agree."""
+    since, through, ids = await usable_through(session, store_hash)
+    sums: dict[int, list[int]] = {}
+    days_from = start
+    if through is not None and since is not None and through >= start:
+        upto = min(end, through)
+        rows = (await session.execute(
+            sa.select(product_running.c.day, *(product_running.c[c] for c in COLUMNS)).where(
+                product_running.c.store_hash == store_hash,
+                product_running.c.day.in_([upto, start - timedelta(days=1)]))
+        )).all()
+        by_day = {r[0]: r[1:] for r in rows}
+        last, before = by_day.get(upto), by_day.get(start - timedelta(days=1))
+        if last is not None:  # always there (rows are dense from `since` to `through`); None: nothing counted
+            columns = [[a - b for a, b in zip_longest(end_col, start_col or (), fillvalue=0)]
+                       for end_col, start_col in zip(last, before or [None] * len(COLUMNS), strict=True)]
+            for i, values in enumerate(zip(*columns, strict=True)):
+                if any(values):
+                    sums[ids[i]] = list(values)
+        days_from = upto + timedelta(days=1)
+    if days_from <= end:  # the days after the running rows (today's, or stale ones) from the day rows
+        pd = product_days.c
+        rows = (await session.execute(
+            sa.select(pd.product_id, *(sa.func.sum(pd[c]) for c in COLUMNS))
+            .where(pd.store_hash == store_hash, pd.day.between(days_from, end)).group_by(pd.product_id)
+        )).all()
+        for product_id, *values in rows:
+            row = sums.setdefault(product_id, [0] * len(COLUMNS))
+            for i, value in enumerate(values):
+                row[i] += value if isinstance(value, int) else _units(value)
+    return [Totals(p, *v) for p, v in sums.items() if any(v)]
+
+
+def yesterday(tz_name: str | None, now: datetime) -> date:
+    return now.astimezone(zone(tz_name)).date() - timedelta(days=1)
+
+
+async def catch_up(db: SessionMaker, store_hash: str, target: date) -> None:
+    """Bring a store's running rows to `target`, CHUNK days per transaction."""
+    while True:
+        async with db() as session, session.begin():
+            built = await build(session, store_hash, target, limit=CHUNK)
+        if built is None or built >= target:
+            return
+
+
+async def catch_up_all(db: SessionMaker, now: datetime | None = None) -> None:
+    """The periodic job: every store's running rows through its own yesterday (stale days rebuilt)."""
+    now = now or datetime.now(UTC)
+    async with db() as session:  # every store that counted a product has a marker (`hold`)
+        rows = (await session.execute(
+            sa.select(running_marks.c.store_hash, stores.c.timezone)
+            .select_from(running_marks.outerjoin(stores, stores.c.store_hash == running_marks.c.store_hash))
+        )).all()
+    for store_hash, tz_name in rows:
+        await catch_up(db, store_hash, yesterday(tz_name, now))
