@@ -12,7 +12,9 @@ through the broker nor parked, and nothing is lost.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +33,7 @@ log = get_logger(__name__)
 
 LEASE = timedelta(minutes=2)
 BATCH = 50
+STORES_AT_ONCE = 4
 
 
 def retry_after(exc: RateLimited | Transient, attempts: int) -> timedelta:
@@ -54,18 +57,20 @@ class Coalescer:
         self.settle = timedelta(seconds=settings.refresh_settle_seconds)
         self.max_delay = timedelta(seconds=settings.refresh_max_delay_seconds)
 
-    async def on_change(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID) -> None:
-        """A webhook says the cart changed: fetch it now, or once its burst has settled."""
+    async def on_change(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, *,
+                        gone: bool = False) -> None:
+        """A webhook says the cart changed: fetch it now, or once its burst has settled. `gone` (the cart was
+        deleted, it says): fetched now, and a 404 then marks it deleted by the shopper."""
         service = self.service
         await service.lock(unit, cart_id)
         at = now()
         found = await refreshes.marker(unit, cart_id)
-        if refreshes.should_wait(found, at, self.settle):
+        if not gone and refreshes.should_wait(found, at, self.settle):
             since, due = refreshes.next_due(found, at, self.settle, self.max_delay)
             await refreshes.mark_dirty(unit, cart_id, since=since, due=due)
             return
         try:
-            await service.refresh(unit, client, cart_id, actor=SHOPPER)
+            await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper" if gone else "unknown")
         except (RateLimited, Transient) as exc:
             # No write was made before the fetch failed: keep the change for later, answer the webhook.
             due = at + retry_after(exc, 0)
@@ -94,12 +99,19 @@ class Coalescer:
         return [Due(r.store_hash, r.cart_id, r.attempts) for r in rows]
 
     async def flush_due(self) -> int:
-        """Fetch every cart whose burst settled; returns how many were fetched."""
-        done = 0
+        """Fetch every cart whose burst settled; returns how many were fetched. Stores are served side by side
+        (a few at a time: each fetch holds a database connection), so one throttled store, whose client waits
+        for its window, does not hold up the others."""
+        by_store: dict[str, list[Due]] = defaultdict(list)
         for due in await self.claim_due(now()):
-            if await self._flush(due):
-                done += 1
-        return done
+            by_store[due.store_hash].append(due)
+        gate = asyncio.Semaphore(STORES_AT_ONCE)
+
+        async def one_store(dues: list[Due]) -> int:
+            async with gate:
+                return sum([await self._flush(due) for due in dues])
+
+        return sum(await asyncio.gather(*(one_store(d) for d in by_store.values())))
 
     async def _flush(self, due: Due) -> bool:
         service = self.service

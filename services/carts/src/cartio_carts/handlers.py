@@ -32,7 +32,7 @@ from cartio_contracts.messages import (
     StoreUninstalled,
     WebhookReceived,
 )
-from cartio_platform.consumer import Permanent
+from cartio_platform.consumer import Dropped, Permanent
 from cartio_platform.logging import get_logger
 from cartio_platform.messaging import Handler, Unit
 
@@ -65,9 +65,12 @@ class Handlers:
     def webhooks(self) -> dict[type[Message], Handler]:
         return {WebhookReceived: self.on_webhook}
 
+    def beacons(self) -> dict[type[Message], Handler]:
+        """On a queue of their own: a flood of beacons never delays `store.uninstalled` or `blacklist.matched`."""
+        return {StorefrontSession: self.on_storefront_session}
+
     def events(self) -> dict[type[Message], Handler]:
         return {
-            StorefrontSession: self.on_storefront_session,
             StoreInstalled: self.on_store_installed,
             StoreUninstalled: self.on_store_uninstalled,
             BlacklistMatched: self.on_blacklist_matched,
@@ -102,7 +105,7 @@ class Handlers:
                       scope=hook.scope, error=str(exc))
 
     async def _cart_webhook(self, unit: Unit, client: BigCommerceClient, hook: WebhookReceived) -> None:
-        scope, data, service = hook.scope, hook.data, self.service
+        scope, data = hook.scope, hook.data
         if scope.startswith(("store/cart/metafield/", "store/cart/lineItem/")):
             # Every line-item change also fires store/cart/updated, which refreshes the cart: reading it again
             # here would only spend the store's API quota (bigcommerce-api.md 4.2).
@@ -110,7 +113,7 @@ class Handlers:
         cart_id = _cart_id(data.get("id"), scope)
         if scope == "store/cart/deleted":
             # Gone in BigCommerce, or the webhook is not true: the fetch tells (a 404 marks it deleted).
-            await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper")
+            await self.coalescer.on_change(unit, client, cart_id, gone=True)
         elif scope == "store/cart/converted":
             await self._converted(unit, client, cart_id, data.get("orderId"))
         elif scope == "store/cart/abandoned":
@@ -186,8 +189,9 @@ class Handlers:
 
     async def on_storefront_session(self, beacon: StorefrontSession, unit: Unit) -> None:
         if not await queries.store_is_active(unit.session, unit.store_hash):
-            log.info("beacon dropped: store not installed here", store_hash=unit.store_hash)
-            return
+            # Anyone can send beacons naming any store: nothing is written for one not installed, not even
+            # the inbox row of the message.
+            raise Dropped("beacon of a store not installed here")
         await self.service.attach_session(unit, beacon.cart_id, session_id=beacon.session_id, ip=beacon.ip,
                                           user_agent=beacon.user_agent, seen_at=beacon.seen_at)
 
