@@ -64,6 +64,11 @@ class Permanent(Exception):
     """A failure no retry will fix (bad data, a rule violated): the message is parked at once."""
 
 
+class Dropped(Exception):
+    """A message not worth keeping (a beacon of a store not installed): acked, and nothing of its transaction,
+    not even its inbox row, is written."""
+
+
 @dataclass
 class Consumer:
     broker: Broker
@@ -76,6 +81,8 @@ class Consumer:
     prefetch: int = 32
     delivery_limit: int = DELIVERY_LIMIT
     probe: Probe | None = None  # None: the database and broker of this consumer
+    # Bindings this queue once had and must not keep (a type moved to a queue of its own): removed at start.
+    unbind: list[tuple[str, str]] = field(default_factory=list)
     _channel: AbstractChannel | None = field(default=None, init=False)
     _queue: AbstractQueue | None = field(default=None, init=False)
     _consumer_tag: str | None = field(default=None, init=False)
@@ -107,6 +114,8 @@ class Consumer:
         queue = await channel.get_queue(self.queue, ensure=True)
         for exchange, routing_key in self.bindings:
             await queue.bind(exchange, routing_key)
+        for exchange, routing_key in self.unbind:
+            await queue.unbind(exchange, routing_key)
         self._channel = channel
         self._queue = queue
         self._consumer_tag = await queue.consume(self._on_message)
@@ -191,6 +200,11 @@ class Consumer:
                     if first_time and handler is not None:
                         await handler(session, envelope)
                 break
+            except Dropped as exc:
+                log.info("message dropped", type=envelope.type, message_id=str(envelope.message_id), why=str(exc))
+                MESSAGES_CONSUMED.labels(queue=self.queue, outcome="dropped").inc()
+                await _ack(message)
+                return
             except Permanent as exc:
                 log.warning("message refused", type=envelope.type, message_id=str(envelope.message_id),
                             error=str(exc))

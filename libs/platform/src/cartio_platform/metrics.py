@@ -7,7 +7,7 @@ MESSAGES_PUBLISHED = Counter(
 )
 MESSAGES_CONSUMED = Counter(
     "cartio_messages_consumed_total",
-    "Messages taken from a queue, by outcome (handled, duplicate, retried, parked)",
+    "Messages taken from a queue, by outcome (handled, duplicate, dropped, retried, parked)",
     ["queue", "outcome"],
 )
 HANDLER_SECONDS = Histogram("cartio_handler_seconds", "Time spent handling one message", ["queue"])
