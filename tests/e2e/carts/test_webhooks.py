@@ -158,9 +158,9 @@ async def test_a_beacon_before_its_cart_is_applied_when_the_cart_arrives(world: 
     store = await world.new_store(hooks=False)
     products = simple_products(await world.products(store), 1)
     cart = await world.shopper_cart(store, [{"product_id": products[0]["id"], "quantity": 1}])
-    consumed = await world.consumed("events")
+    consumed = await world.consumed("beacons")
     await world.beacon(store, cart["id"], "sess-123", "8.8.8.8", CHROME)
-    await wait_until(lambda: _at_least(world, "events", consumed + 1), what="beacon consumed")
+    await wait_until(lambda: _at_least(world, "beacons", consumed + 1), what="beacon consumed")
     assert (await world.cart(store, cart["id"])).status_code == 404  # not known yet, beacon kept
     await world.webhook(hook_body(store.hash, "store/cart/created", cart["id"]))
     full = await world.wait_cart(store, cart["id"])

@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
+from cartio_contracts.messages import StorefrontSession
 from cartio_platform.runtime import Runtime
 
 from . import checkout_links, history
@@ -27,7 +28,10 @@ def create_app(settings: Settings) -> FastAPI:
     handlers = Handlers(service)
 
     runtime.consume("webhooks", handlers.webhooks(), webhook_scopes=WEBHOOK_SCOPES)
-    runtime.consume("events", handlers.events())
+    events = runtime.consume("events", handlers.events())
+    runtime.consume("beacons", handlers.beacons())
+    # Beacons rode the events queue before they had their own: that binding goes.
+    events.unbind = [(runtime.topology.events_exchange, StorefrontSession.TYPE)]
 
     runtime.every("fetch-settled-carts", settings.refresh_poll_interval, handlers.coalescer.flush_due)
     runtime.every("abandon-idle-carts", settings.abandon_check_interval, lambda: abandon_idle(service))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cartio_contracts.messages import CartUpserted
@@ -27,6 +28,10 @@ class Sessions(CartCore):
         await self.lock(unit, cart_id)
         row = await self.get_row(unit, cart_id)
         if row is None:
+            if await self._pending_full(unit, cart_id):
+                log.warning("beacon dropped: too many kept for carts not yet here", store_hash=unit.store_hash,
+                            cap=self.settings.max_pending_sessions_per_store)
+                return False
             stmt = pg_insert(pending_sessions).values(
                 store_hash=unit.store_hash, cart_id=cart_id, session_id=session_id, ip=domain.normalize_ip(ip),
                 user_agent=user_agent, seen_at=seen_at,
@@ -46,6 +51,18 @@ class Sessions(CartCore):
             assert updated is not None
             await unit.emit(CartUpserted(cart=domain.snapshot(updated)))
         return changed
+
+    async def _pending_full(self, unit: Unit, cart_id: uuid.UUID) -> bool:
+        """The store keeps its cap of beacons for other carts (one for this cart is replaced, not added).
+        Counted without a store-wide lock, so concurrent beacons may pass the cap by a few."""
+        p = pending_sessions
+        kept = await unit.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(p.c.cart_id).where(p.c.store_hash == unit.store_hash, p.c.cart_id != cart_id)
+                .limit(self.settings.max_pending_sessions_per_store).subquery()
+            )
+        )
+        return int(kept or 0) >= self.settings.max_pending_sessions_per_store
 
     async def apply_pending_session(self, unit: Unit, cart_id: uuid.UUID) -> None:
         """A beacon kept for a cart that had not arrived yet: applied now that it has."""

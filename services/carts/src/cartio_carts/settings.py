@@ -41,6 +41,9 @@ class Settings(ServiceSettings):
     refresh_poll_interval: float = Field(default=0.25, gt=0)
     # Beacons for carts that never arrived are forgotten after this long.
     pending_session_ttl: timedelta = timedelta(days=2)
+    # At most this many such beacons kept per store: beyond it a beacon for a cart not yet here is dropped
+    # (anyone can send beacons naming made-up carts).
+    max_pending_sessions_per_store: int = Field(default=10_000, ge=1)
 
     # Create order: the country of a billing address made from the cart's email alone when the shopper's
     # country is unknown (ISO 3166 alpha-2).

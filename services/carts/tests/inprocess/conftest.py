@@ -45,7 +45,7 @@ class Carts:
 
     async def deliver(self, message: Message, *, correlation_id: str | None = None) -> Envelope:
         envelope = message.envelope(self.store, correlation_id=correlation_id)
-        registry = {**self.handlers.webhooks(), **self.handlers.events()}
+        registry = {**self.handlers.webhooks(), **self.handlers.events(), **self.handlers.beacons()}
         table = dispatch_table(registry, outbox, self.runtime.topology)
         async with self.runtime.db() as session, session.begin():
             await table[envelope.type](session, envelope)
