@@ -7,7 +7,7 @@ PG_SERVER ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 SERVICES := carts blacklist reports notifier gateway
 
-.PHONY: run test lint setup infra migrate bench ui browser
+.PHONY: run restart status test lint setup infra migrate bench ui browser
 
 setup:
 	@./scripts/ensure-tools.sh
@@ -28,9 +28,21 @@ ui:
 browser:
 	@./scripts/ensure-browser.sh
 
+# Every process of the Procfile under supervisord (scripts/supervise.py): one that dies is started again with
+# backoff while the others keep serving. Ctrl-C stops everything.
+RUN_DIR ?= .run
 run: migrate ui
-	@echo "Starting Cartio (Ctrl-C stops everything)..."
-	@$(VENV)/honcho -e run.env start -f Procfile
+	@echo "Starting Cartio (Ctrl-C stops everything; \`make restart SERVICE=carts\` restarts one process)..."
+	@PG_SERVER=$(PG_SERVER) $(VENV)/python scripts/supervise.py --dir $(RUN_DIR) run --env run.env
+
+# Restart one process of a running `make run` with the code as it is now, while the others keep serving.
+restart:
+	@test -n "$(SERVICE)" || { echo "usage: make restart SERVICE=<name of a Procfile process, e.g. carts>"; exit 2; }
+	@$(VENV)/python scripts/supervise.py --dir $(RUN_DIR) ctl restart $(SERVICE)
+
+# The processes of a running `make run`: state, pid, uptime.
+status:
+	@$(VENV)/python scripts/supervise.py --dir $(RUN_DIR) ctl status
 
 lint: setup
 	$(VENV)/ruff check .
