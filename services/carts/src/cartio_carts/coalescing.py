@@ -57,14 +57,17 @@ class Coalescer:
         self.settle = timedelta(seconds=settings.refresh_settle_seconds)
         self.max_delay = timedelta(seconds=settings.refresh_max_delay_seconds)
 
-    async def on_change(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, *,
-                        gone: bool = False) -> None:
-        """A webhook says the cart changed: fetch it now, or once its burst has settled. `gone` (the cart was
-        deleted, it says): fetched now, and a 404 then marks it deleted by the shopper."""
+    async def on_change(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, received_at: datetime,
+                        *, gone: bool = False) -> None:
+        """A webhook (ingest got it at `received_at`) says the cart changed: nothing when a later fetch saw it,
+        else fetch it now, or once its burst has settled. `gone` (the cart was deleted, it says): fetched now
+        unless covered, and a 404 then marks it deleted by the shopper."""
         service = self.service
         await service.lock(unit, cart_id)
         at = now()
         found = await refreshes.marker(unit, cart_id)
+        if refreshes.covered(found, received_at):
+            return
         if not gone and refreshes.should_wait(found, at, self.settle):
             since, due = refreshes.next_due(found, at, self.settle, self.max_delay)
             await refreshes.mark_dirty(unit, cart_id, since=since, due=due)

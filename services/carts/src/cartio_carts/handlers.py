@@ -113,13 +113,13 @@ class Handlers:
         cart_id = _cart_id(data.get("id"), scope)
         if scope == "store/cart/deleted":
             # Gone in BigCommerce, or the webhook is not true: the fetch tells (a 404 marks it deleted).
-            await self.coalescer.on_change(unit, client, cart_id, gone=True)
+            await self.coalescer.on_change(unit, client, cart_id, hook.received_at, gone=True)
         elif scope == "store/cart/converted":
             await self._converted(unit, client, cart_id, data.get("orderId"))
         elif scope == "store/cart/abandoned":
             await self._abandoned(unit, client, cart_id, data.get("token"), hook)
         else:
-            await self.coalescer.on_change(unit, client, cart_id)
+            await self.coalescer.on_change(unit, client, cart_id, hook.received_at)
 
     async def _converted(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, raw: Any) -> None:
         """Converted only if BigCommerce has the order, for this cart; it is recorded as its webhooks would."""

@@ -1,8 +1,9 @@
 """Per cart: when carts last read it from BigCommerce, and whether webhooks came since that wait for a fetch.
 
 A store's API quota is 150 calls per 30 s, shared by every app, and one shopper change fires several webhooks.
-So a cart webhook fetches at once only when the cart was not read within the settle time (the leading edge);
-later ones mark the cart dirty and `coalescing.flush_due` fetches it once when the burst has settled, at most
+A webhook ingest received before a fetch of the cart began needs nothing (that fetch saw its change). Else it
+fetches at once when the cart was not read within the settle time (the leading edge); later ones mark the cart
+dirty and `coalescing.flush_due` fetches it once when the burst has settled, at most
 `refresh_max_delay` after the first (the trailing edge: always after the last webhook, so no change is
 missed). Every write here happens under the cart's advisory lock, in the caller's transaction: the mark is
 committed with the webhook's inbox row, so it is never lost, and a fetch clears only what it covers.
@@ -55,6 +56,12 @@ async def marker(unit: Unit, cart_id: uuid.UUID) -> Marker | None:
         .where(_key(unit, cart_id))
     )).first()
     return None if row is None else Marker(row.fetched_at, row.dirty_since, row.due_at)
+
+
+def covered(found: Marker | None, received_at: datetime) -> bool:
+    """Whether a fetch began after ingest received the webhook: that fetch saw its change (a created and an
+    updated of one new cart come together: the first one's read covers the second)."""
+    return found is not None and found.fetched_at is not None and received_at < found.fetched_at
 
 
 def should_wait(found: Marker | None, at: datetime, settle: timedelta) -> bool:

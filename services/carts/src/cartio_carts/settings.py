@@ -35,9 +35,9 @@ class Settings(ServiceSettings):
     purge_check_interval: float = Field(default=3600.0, gt=0)
     # Coalesced cart fetches: a cart webhook within the settle time of the cart's last fetch waits, and each one
     # pushes the fetch back by it, at most the max delay after the first; pending fetches are looked for
-    # every poll interval.
-    refresh_settle_seconds: float = Field(default=1.0, ge=0)
-    refresh_max_delay_seconds: float = Field(default=5.0, gt=0)
+    # every poll interval. Short enough that a shopper's next step (seconds apart) is read at once.
+    refresh_settle_seconds: float = Field(default=0.3, ge=0)
+    refresh_max_delay_seconds: float = Field(default=3.0, gt=0)
     refresh_poll_interval: float = Field(default=0.25, gt=0)
     # Beacons for carts that never arrived are forgotten after this long.
     pending_session_ttl: timedelta = timedelta(days=2)
