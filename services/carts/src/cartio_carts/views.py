@@ -199,7 +199,7 @@ def cart_summary(row: Row) -> CartSummary:
         email=row["email"],
         name=row["name"],
         item_count=row["item_count"],
-        grand_total=money_str(money(row["grand_total"])),
+        grand_total=money_str(money(row["grand_total"]), row["currency"]),
         currency=row["currency"],
         country=row["country"],
         created_at=_iso(row["created_at"]),
@@ -207,12 +207,12 @@ def cart_summary(row: Row) -> CartSummary:
     )
 
 
-def _item(i: Item) -> CartItem:
+def _item(i: Item, currency: str | None) -> CartItem:
     return CartItem(
         id=i.id, kind=i.kind, product_id=i.product_id or None, variant_id=i.variant_id, name=i.name, sku=i.sku,
         image_url=i.image_url, options=[ItemOption(name=n, value=v) for n, v in i.options], quantity=i.quantity,
-        unit_price=money_str(i.unit_price), list_price=money_str(i.list_price),
-        extended_price=money_str(i.extended_price),
+        unit_price=money_str(i.unit_price, currency), list_price=money_str(i.list_price, currency),
+        extended_price=money_str(i.extended_price, currency),
     )
 
 
@@ -230,7 +230,7 @@ def cart_in_full(row: Row, timeline: Iterable[Row] = ()) -> CartInFull:
         deleted_at=_iso(row["deleted_at"]),
         source_cart_id=str(row["source_cart_id"]) if row["source_cart_id"] else None,
         recreated_as=str(row["recreated_as"]) if row["recreated_as"] else None,
-        items=[_item(Item.from_json(d)) for d in row["items"] or []],
+        items=[_item(Item.from_json(d), row["currency"]) for d in row["items"] or []],
         customer=Shopper(
             user_type=row["user_type"], customer_id=row["customer_id"] or None, email=row["email"],
             name=row["name"], session_id=row["session_id"], browser=row["browser"], ip=row["ip"],
@@ -239,12 +239,12 @@ def cart_in_full(row: Row, timeline: Iterable[Row] = ()) -> CartInFull:
         summary=Totals(
             currency=row["currency"],
             item_count=row["item_count"],
-            subtotal=money_str(money(row["subtotal"])),
+            subtotal=money_str(money(row["subtotal"]), row["currency"]),
             coupon_codes=list(row["coupon_codes"] or []),
-            discount=money_str(money(row["discount"])),
-            shipping=money_str(money(row["shipping"])),
-            tax=money_str(money(row["tax"])),
-            grand_total=money_str(money(row["grand_total"])),
+            discount=money_str(money(row["discount"]), row["currency"]),
+            shipping=money_str(money(row["shipping"]), row["currency"]),
+            tax=money_str(money(row["tax"]), row["currency"]),
+            grand_total=money_str(money(row["grand_total"]), row["currency"]),
         ),
         timeline=[
             TimelineEntry(at=_iso(t["at"]), actor=t["actor"], action=t["action"], detail=t["detail"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from cartio_platform.money import money_text
+
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
@@ -20,8 +22,11 @@ def money(value: Decimal | int | str | float | None) -> Decimal:
     return Decimal(value)
 
 
-def money_str(value: Decimal) -> str:
-    """Decimal string with cents, as the API shows money: "12.50"."""
+def money_str(value: Decimal, currency: str | None = None) -> str:
+    """Decimal string as the API shows money, in the currency's own precision: "12.50" USD, "1235" JPY,
+    "1.235" KWD. Without a currency (amounts carts keeps for itself), in cents as before."""
+    if currency is not None:
+        return money_text(value, currency)
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
