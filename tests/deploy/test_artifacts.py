@@ -180,7 +180,8 @@ def test_each_service_s_manifests_carry_its_settings_port_probes_and_scaling(ser
     assert container["ports"][0]["containerPort"] == port
     assert kinds["Service"]["spec"]["ports"][0]["port"] == port
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    # /readyz needs the service token (issue 13.8): an exec probe sends it from the container's environment
+    assert container["readinessProbe"]["exec"]["command"] == ["python", "-m", "cartio_platform.probe", "/readyz"]
     assert {"configMapRef": {"name": f"{service}-config"}} in container["envFrom"]
     assert {"secretRef": {"name": f"cartio-{service}"}} in container["envFrom"]
     assert "PodDisruptionBudget" in kinds

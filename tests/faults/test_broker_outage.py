@@ -52,5 +52,6 @@ async def test_webhooks_refused_while_the_broker_is_down_land_once_it_is_back(sy
 async def _ready(system: System) -> bool:
     import httpx
 
-    async with httpx.AsyncClient(base_url=system.url("ingest"), timeout=5) as client:
+    async with httpx.AsyncClient(base_url=system.url("ingest"), timeout=5,
+                                 headers=system.processes["ingest"].operator_headers) as client:
         return (await client.get("/readyz")).status_code == 200

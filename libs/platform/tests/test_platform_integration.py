@@ -18,6 +18,7 @@ from cartio_contracts.messages import CartDeleted
 from cartio_platform.broker import Broker, BrokerUnavailable
 from cartio_platform.consumer import Consumer, Permanent, replay_parked
 from cartio_platform.db import make_engine, make_sessionmaker
+from cartio_platform.errors import install_error_handlers
 from cartio_platform.health import broker_check, database_check, health_router
 from cartio_platform.outbox import OutboxRelay, add_to_outbox
 from cartio_platform.tables import inbox_table, outbox_table
@@ -275,8 +276,11 @@ async def test_readyz_reports_database_and_broker(broker: Broker, db: Any) -> No
 
     engine = db.kw["bind"]
     app = FastAPI()
-    app.include_router(health_router({"database": database_check(engine), "broker": broker_check(broker)}))
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+    app.include_router(health_router({"database": database_check(engine), "broker": broker_check(broker)},
+                                     "ops-token"))
+    install_error_handlers(app)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t",
+                           headers={"Authorization": "Bearer ops-token"}) as client:
         ok = await client.get("/readyz")
         assert ok.status_code == 200
         assert ok.json()["checks"] == {"database": "ok", "broker": "ok"}
@@ -285,6 +289,26 @@ async def test_readyz_reports_database_and_broker(broker: Broker, db: Any) -> No
         assert down.status_code == 503
         assert down.json()["checks"]["broker"].startswith("failing")
         assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_readiness_and_metrics_need_the_service_token_and_liveness_does_not(broker: Broker) -> None:
+    from fastapi import FastAPI
+    from httpx import ASGITransport, AsyncClient
+
+    app = FastAPI()
+    app.include_router(health_router({"broker": broker_check(broker)}, "ops-token"))
+    install_error_handlers(app)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        for path in ("/readyz", "/metrics"):
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "ops-token"}):
+                refused = await client.get(path, headers=headers)
+                assert refused.status_code == 401, (path, headers)
+                assert refused.json()["error"]["code"] == "unauthorized"
+                assert "cartio_" not in refused.text
+                assert "checks" not in refused.json()
+            allowed = await client.get(path, headers={"Authorization": "Bearer ops-token"})
+            assert allowed.status_code == 200
 
 
 async def test_old_inbox_ids_and_published_events_are_pruned_but_pending_ones_kept(db: Any) -> None:

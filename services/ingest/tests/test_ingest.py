@@ -20,6 +20,7 @@ from cartio_platform.security import webhook_secret
 from cartio_platform.testing import Infra, app_client, wait_until
 
 KEY = "test-webhook-key"
+OPS = {"Authorization": "Bearer dev-service-token"}  # /readyz and /metrics need the service token
 STORE = "ab12cd"
 CART = "5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c11"
 
@@ -128,7 +129,7 @@ async def test_broker_down_answers_503(infra: Infra, namespace: str) -> None:
         answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
         assert answer.status_code == 503
         assert answer.json()["error"]["code"] == "broker_unavailable"
-        assert (await client.get("/readyz")).status_code == 503
+        assert (await client.get("/readyz", headers=OPS)).status_code == 503
 
 
 async def test_beacon_publishes_the_shoppers_session(client: httpx.AsyncClient, probe: Any) -> None:
@@ -256,7 +257,7 @@ def test_rate_limiter_refills_over_time() -> None:
 
 
 async def test_readyz_ok_when_connected(client: httpx.AsyncClient) -> None:
-    ready = await client.get("/readyz")
+    ready = await client.get("/readyz", headers=OPS)
     assert ready.json() == {"status": "ok", "checks": {"broker": "ok"}}
 
 

@@ -165,7 +165,8 @@ class GatewayEnv:
 
     async def carts_requests(self) -> float:
         """Requests carts' internal API has served (every route under /internal/, any status), from its metrics."""
-        async with httpx.AsyncClient(base_url=self.system.url("carts"), timeout=10) as client:
+        async with httpx.AsyncClient(base_url=self.system.url("carts"), timeout=10,
+                                     headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as client:
             text = (await client.get("/metrics")).text
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                    if line.startswith("cartio_http_requests_total{") and 'route="/internal/' in line)

@@ -18,6 +18,8 @@ from cartio_contracts import Envelope
 from cartio_contracts.messages import CartCustomer, CartDeleted, CartSnapshot, CartUpserted
 from cartio_platform.testing import Process, free_port
 
+from .conftest import SERVICE_TOKEN
+
 
 def upserted(store: str, cart_id: uuid.UUID) -> Envelope:
     now = datetime.now(UTC)
@@ -187,7 +189,7 @@ async def test_a_stream_on_one_replica_gets_events_consumed_by_another(gw: Any, 
 
 
 async def consumed(url: str) -> float:
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as client:
         text = (await client.get("/metrics")).text
     return sum(
         float(line.rsplit(" ", 1)[1]) for line in text.splitlines()

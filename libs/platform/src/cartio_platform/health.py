@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cartio_platform.broker import Broker
+from cartio_platform.security import service_token_of
 
 Check = Callable[[], Awaitable[None]]
 
@@ -51,14 +52,17 @@ def consumers_check(consumers: Sequence[Consuming]) -> Check:
     return check
 
 
-def health_router(checks: dict[str, Check]) -> APIRouter:
+def health_router(checks: dict[str, Check], service_token: str) -> APIRouter:
+    """/healthz is open (liveness says nothing); /readyz and /metrics tell what is connected and how busy a
+    replica is, so they need `Authorization: Bearer <CARTIO_SERVICE_TOKEN>` like the internal APIs (401 else)."""
     router = APIRouter(include_in_schema=False)
+    operator = [Depends(service_token_of(service_token))]
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", dependencies=operator)
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -71,7 +75,7 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
                             status_code=200 if ready else 503)
 
-    @router.get("/metrics")
+    @router.get("/metrics", dependencies=operator)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

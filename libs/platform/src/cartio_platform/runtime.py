@@ -179,7 +179,7 @@ class Runtime:
     def create_app(self, title: str, **kwargs: Any) -> FastAPI:
         """A FastAPI app with this runtime's lifespan, health routes and request logging."""
         app = FastAPI(title=title, lifespan=self.lifespan, **kwargs)
-        app.include_router(health_router(self.checks()))
+        app.include_router(health_router(self.checks(), self.settings.service_token.get_secret_value()))
         app.state.runtime = self
         install_error_handlers(app)
 

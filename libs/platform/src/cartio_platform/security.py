@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Request
@@ -45,8 +46,21 @@ class TokenCipher:
 
 def require_service_token(request: Request) -> None:
     """FastAPI dependency of every internal API: `Authorization: Bearer <CARTIO_SERVICE_TOKEN>` (the app's
-    `state.settings`). Compared as bytes, so a non-ASCII header is a plain 401, not a TypeError."""
-    expected = request.app.state.settings.service_token.get_secret_value()
+    `state.settings`)."""
+    _check_bearer(request, request.app.state.settings.service_token.get_secret_value())
+
+
+def service_token_of(expected: str) -> Callable[[Request], None]:
+    """The same check as a dependency that is given the token (the platform's /readyz and /metrics)."""
+
+    def check(request: Request) -> None:
+        _check_bearer(request, expected)
+
+    return check
+
+
+def _check_bearer(request: Request, expected: str) -> None:
+    # Compared as bytes, so a non-ASCII header is a plain 401, not a TypeError.
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "A valid service token is required (Authorization: Bearer ...)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated
@@ -40,7 +41,7 @@ async def receive_beacon(request: Request, settings: SettingsDep, runtime: Runti
     forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for")) or None
     ip = client_ip(peer, forwarded_for, settings.trusted_proxies)
     limiter: RateLimiter = request.app.state.beacon_limiter
-    if not limiter.allow(ip or "unknown"):
+    if not limiter.allow(rate_key(ip)):
         return _cors(error_response(429, "rate_limited", "too many beacons from this address; slow down"))
     body = await read_limited(request, settings.max_beacon_bytes)
     if body is None:
@@ -62,6 +63,22 @@ async def receive_beacon(request: Request, settings: SettingsDep, runtime: Runti
         log.error("beacon not accepted: broker unavailable", error=str(exc))
         return _cors(error_response(503, "broker_unavailable", "retry later"))
     return _cors(Response(status_code=202))
+
+
+def rate_key(ip: str | None) -> str:
+    """Whose beacons share a bucket: an IPv4 address, or an IPv6 address's /64 (one subscriber's network gets
+    a /64 or more, and any address in it is theirs to use, so a key per address would be a key per beacon)."""
+    if ip is None:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def _cors(response: Response) -> Response:

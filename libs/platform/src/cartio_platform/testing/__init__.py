@@ -202,8 +202,14 @@ class Process:
             [sys.executable, "-m", self.module, *self.args], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        """What /readyz and /metrics need: the service token the process was given (else the development one)."""
+        token = self.env.get("CARTIO_SERVICE_TOKEN") or os.environ.get("CARTIO_SERVICE_TOKEN") or "dev-service-token"
+        return {"Authorization": f"Bearer {token}"}
+
     async def wait_ready(self, path: str = "/readyz", timeout: float = 30.0) -> None:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(headers=self.operator_headers) as client:
 
             async def ready() -> bool:
                 if self.proc is not None and self.proc.poll() is not None:

@@ -169,7 +169,8 @@ class System:
 
     async def metric(self, service: str, name: str, **labels: str) -> float:
         """The sum of a Prometheus metric's samples with these labels, read from the service's /metrics."""
-        async with httpx.AsyncClient(base_url=self.url(service), timeout=10) as client:
+        async with httpx.AsyncClient(base_url=self.url(service), timeout=10,
+                                     headers=self.processes[service].operator_headers) as client:
             text = (await client.get("/metrics")).text
         total = 0.0
         for line in text.splitlines():
