@@ -179,6 +179,17 @@ def test_first_snapshot_is_a_creation_and_a_readded_line_is_not_a_change() -> No
     assert domain.diff(first, readded) == []
 
 
+def test_a_line_swapped_for_one_with_another_engraving_is_a_removal_and_an_addition() -> None:
+    def engraved(item_id: str, text: str) -> dict[str, Any]:
+        return {**line(item_id, 147, 1, 59.0, 379), "options": [
+            {"name": "Color", "nameId": 15, "value": "Navy", "valueId": 62},
+            {"name": "Engraving", "nameId": 120, "value": text}]}
+
+    first = map_cart(bc_cart([engraved("a", "Ana")]), None)
+    swapped = map_cart(bc_cart([engraved("b", "Ben")], version=2), None)
+    assert [c.action for c in domain.diff(first, swapped)] == ["item_added", "item_removed"]
+
+
 # --- shopper attributes ----------------------------------------------------------------------------------
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

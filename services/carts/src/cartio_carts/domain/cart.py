@@ -17,6 +17,9 @@ UserType = Literal["guest", "customer"]
 USER_TYPES: tuple[UserType, ...] = ("guest", "customer")
 
 
+ItemKey = tuple[str, int, int | None, str | None, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -33,9 +36,10 @@ class Item:
     options: tuple[tuple[str, str], ...] = ()
 
     @property
-    def key(self) -> tuple[str, int, int | None, str | None]:
-        """What the line is, whatever its id (BigCommerce may re-add a line under a new id)."""
-        return (self.kind, self.product_id, self.variant_id, self.sku)
+    def key(self) -> ItemKey:
+        """What the line is, whatever its id (BigCommerce may re-add a line under a new id): one variant with
+        another engraving is another line."""
+        return (self.kind, self.product_id, self.variant_id, self.sku, self.options)
 
     def to_json(self) -> dict[str, Any]:
         return {

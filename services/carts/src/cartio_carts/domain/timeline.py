@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from cartio_contracts.messages import ItemChange
 
-from .cart import CartView, Item
+from .cart import CartView, Item, ItemKey
 from .money import money_str
 
 
@@ -15,7 +15,7 @@ from .money import money_str
 class Change:
     action: str
     detail: dict[str, Any]
-    item_key: tuple[str, int, int | None, str | None] | None = None
+    item_key: ItemKey | None = None
     item_id: str | None = None
     # The same change as reports count it (a line added, removed or changed in quantity); its actor is set
     # when the change is attributed (`attributed`).
