@@ -32,6 +32,12 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
+// The API's messages often end without a full stop; one is added before the app's own next sentence.
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return trimmed && !/[.!?]$/.test(trimmed) ? `${trimmed}.` : trimmed;
+}
+
 export function readableMessage(status: number, code: string, message: string, retryAfter: number | null): string {
   switch (status) {
     case 401:
@@ -40,16 +46,16 @@ export function readableMessage(status: number, code: string, message: string, r
       return code === 'csrf_failed' ? 'This page is out of date. Reload it and try again.' : message ||
         'You are not allowed to do this.';
     case 409:
-      return `${message || 'This changed in the meantime.'} Reload to see the latest state, then try again.`;
+      return `${sentence(message) || 'This changed in the meantime.'} Reload to see the latest state, then try again.`;
     case 429: {
       const wait = retryAfter !== null ? ` Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`
         : ' Try again shortly.';
-      return `${message || 'Too many requests.'}${/try again/i.test(message) ? '' : wait}`;
+      return `${sentence(message) || 'Too many requests.'}${/try again/i.test(message) ? '' : wait}`;
     }
     case 502:
     case 503:
     case 504:
-      return `${message || 'The store is not reachable right now.'}${/try again/i.test(message) ? '' :
+      return `${sentence(message) || 'The store is not reachable right now.'}${/try again/i.test(message) ? '' :
         ' Try again in a moment.'}`;
     default:
       return message || `The request failed (HTTP ${status}).`;
