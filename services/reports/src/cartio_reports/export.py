@@ -37,12 +37,9 @@ def _write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     return out.getvalue()
 
 
-def products_csv(rows: Iterable[Mapping[str, Any]]) -> str:
-    return _write(PRODUCT_COLUMNS, (
-        [r["product_id"], _text(r["name"]), r["times_added"], r["quantity_added"], r["times_ordered"],
-         r["quantity_ordered"], cents(r["revenue"]), str(r["conversion_rate"])]
-        for r in rows
-    ))
+def products_csv(rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows as queries.all_products gives them, in PRODUCT_COLUMNS' order."""
+    return _write(PRODUCT_COLUMNS, ((r[0], _text(r[1]), *r[2:]) for r in rows))
 
 
 def summary_csv(period: Period, currency: str | None, figures: Mapping[str, Any]) -> str:

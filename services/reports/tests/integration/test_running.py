@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,9 +42,9 @@ async def from_day_rows(db: SessionMaker, store: str, start: date, end: date) ->
 
 async def from_running(db: SessionMaker, store: str, start: date, end: date) -> list[tuple[Any, ...]]:
     async with snapshot(db) as session:
-        totals = await running.period_totals(session, store, start, end)
-    return sorted((t.product_id, t.times_added, t.quantity_added, t.times_ordered, t.quantity_ordered, t.revenue)
-                  for t in totals)
+        columns = await running.period_totals(session, store, start, end)
+    return sorted((columns.ids[i], *(v[i] for v in columns.values[:-1]), Decimal(columns.values[-1][i]).scaleb(-4))
+                  for i in columns.counted())
 
 
 def periods(last: date) -> list[tuple[date, date]]:
@@ -117,6 +118,7 @@ async def test_the_top_lists_of_a_date_range_read_the_running_totals_in_the_merc
         assert [(r["product_id"], r["times_added"]) for r in top] == [(1, 2), (2, 2)]
         assert [(r["product_id"], r["name"], r["times_ordered"], str(r["revenue"]), str(r["conversion_rate"]))
                 for r in best] == [(3, "P3", 1, "10.0000", "1.0000")]
-        assert [r["product_id"] for r in every] == [1, 2, 3]
+        assert [r[:2] for r in every] == [(1, "Product 1"), (2, "Product 2"), (3, "P3")]
+        assert every[2][4:] == (1, 2, "10.00", "1.0000")
     finally:
         await engine.dispose()

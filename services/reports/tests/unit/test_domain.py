@@ -9,6 +9,7 @@ from decimal import Decimal
 from cartio_contracts.messages import ItemChange, OrderLine
 from cartio_reports.domain import funnel, products
 from cartio_reports.domain.days import local_day, period, zone
+from cartio_reports.export import cents
 
 CHICAGO = zone("America/Chicago")
 UTC_ZONE = zone(None)
@@ -127,3 +128,11 @@ def test_a_cart_ordered_before_any_snapshot_counts_created_with_the_email_of_its
     # a snapshot arriving afterwards moves nothing but the creation time: still one cart
     later = _snapshot(facts, email=False)
     assert funnel.difference(facts, later, UTC_ZONE) == {}
+
+
+def test_the_exports_rate_and_money_texts_are_those_the_api_writes() -> None:
+    for ordered_ in range(0, 12):
+        for added_ in range(0, 12):
+            assert products.rate_text(ordered_, added_) == str(products.conversion_rate(ordered_, added_))
+    for units in (0, 49, 50, 149, 150, 12_345, 125_000, -50, -149, 99_999_950):
+        assert products.cents_of_units(units) == cents(Decimal(units).scaleb(-4)), units

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -53,3 +54,23 @@ def conversion_rate(times_ordered: int, times_added: int) -> Decimal:
         return Decimal(0)
     rate = min(Decimal(times_ordered) / Decimal(times_added), Decimal(1))
     return rate.quantize(Decimal("0.0001"))
+
+
+@functools.lru_cache(maxsize=65_536)  # few distinct (ordered, added) pairs among a catalog's products
+def rate_text(times_ordered: int, times_added: int) -> str:
+    """str(conversion_rate(...)) in integer arithmetic (the CSV writes one per product: 10,000 of them)."""
+    if times_added <= 0:
+        return "0"
+    if times_ordered >= times_added:
+        return "1.0000"
+    q, r = divmod(times_ordered * 10_000, times_added)
+    if 2 * r > times_added or (2 * r == times_added and q % 2 == 1):  # half to even, as Decimal's quantize
+        q += 1
+    return f"{q // 10_000}.{q % 10_000:04d}"
+
+
+def cents_of_units(units: int) -> str:
+    """Ten-thousandths as the API writes money, "12.50" (half up, as export.cents), in integer arithmetic."""
+    sign, units = ("-", -units) if units < 0 else ("", units)
+    c = (units + 50) // 100
+    return f"{sign}{c // 100}.{c % 100:02d}"
