@@ -279,8 +279,12 @@ async def test_hooks(sim: Sim) -> None:
     assert hook.is_active
     assert hook.headers == {"X-Cartio-Secret": "s3cret"}
     assert [h.id for h in await bc.list_hooks()] == [hook.id]
+    admin = await bc.hooks_admin()  # BigCommerce answers `data.hooks_list`
+    assert [(h.id, h.status) for h in admin.hooks_list] == [(hook.id, "active")]
+    assert admin.blocked_domains == []
     updated = await bc.update_hook(hook.id, is_active=False)
     assert updated.is_active is False
+    assert [h.status for h in (await bc.hooks_admin()).hooks_list] == ["deactivated"]
     await bc.delete_hook(hook.id)
     assert await bc.list_hooks() == []
     with pytest.raises(NotFound):

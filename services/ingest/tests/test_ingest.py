@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
@@ -16,13 +17,22 @@ from cartio_contracts import Envelope
 from cartio_ingest.app import create_app
 from cartio_ingest.domain import RateLimiter, client_ip
 from cartio_ingest.settings import Settings
+from cartio_ingest.stores import StoreState, StoreStates
 from cartio_platform.security import webhook_secret
 from cartio_platform.testing import Infra, app_client, wait_until
 
 KEY = "test-webhook-key"
 OPS = {"Authorization": "Bearer dev-service-token"}  # /readyz and /metrics need the service token
 STORE = "ab12cd"
+NONCE = "install-nonce-1"
 CART = "5c1d0a3e-7b7a-4c1e-9d3f-2f6a1e0b9c11"
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def known(app: Any, *stores: tuple[str, str | None, bool]) -> None:
+    """What the gateway would answer at start-up: these stores (hash, nonce, installed)."""
+    app.state.store_secrets.load(StoreStates(stores=[
+        StoreState(store_hash=s, webhook_nonce=n, active=a, since=SINCE) for s, n, a in stores]))
 
 
 def webhook(scope: str = "store/cart/updated", cart_id: str = CART, created_at: int = 1767000123) -> dict[str, Any]:
@@ -34,12 +44,13 @@ def webhook(scope: str = "store/cart/updated", cart_id: str = CART, created_at: 
 @pytest.fixture
 def settings(infra: Infra, namespace: str) -> Settings:
     return Settings(namespace=f"{namespace}.ingest{uuid.uuid4().hex[:4]}", amqp_url=infra.amqp_url, webhook_key=KEY,
-                    beacon_rate_per_minute=5, public_ingest_url="https://ingest.cartio.example")
+                    beacon_rate_per_minute=5, public_ingest_url="https://ingest.cartio.example", gateway_url="")
 
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
+    known(app, (STORE, NONCE, True), ("otherstore", "other-nonce", True))
     async with app_client(app) as c:
         await app.state.runtime.broker.wait_connected(10)
         yield c
@@ -63,21 +74,26 @@ async def drain(queue: aio_pika.abc.AbstractQueue) -> list[aio_pika.abc.Abstract
     return out
 
 
-def secret(store: str = STORE) -> dict[str, str]:
-    return {"X-Cartio-Secret": webhook_secret(KEY, store)}
+def secret(store: str = STORE, nonce: str | None = NONCE) -> dict[str, str]:
+    return {"X-Cartio-Secret": webhook_secret(KEY, store, nonce)}
 
 
-async def test_webhook_is_published_with_an_id_derived_from_it(client: httpx.AsyncClient, probe: Any) -> None:
-    answers = [await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret()) for _ in range(3)]
-    assert [a.status_code for a in answers] == [200, 200, 200]
+async def test_two_updates_of_one_cart_with_the_same_hash_and_no_webhook_id_both_reach_the_queue(
+    client: httpx.AsyncClient, probe: Any
+) -> None:
+    """Thin payloads of two changes to one cart in one second are byte for byte equal (`hash` is the SHA-1 of
+    `data`): without a webhook-id nothing tells them apart, so both are published and carts fetches the newest."""
+    answers = [await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret()) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
     got: list[Any] = []
 
-    async def three_arrived() -> bool:
+    async def both_arrived() -> bool:
         got.extend(await drain(probe))
-        return len(got) >= 3
+        return len(got) >= 2
 
-    await wait_until(three_arrived, what="three messages")
-    assert {m.message_id for m in got} == {answers[0].json()["message_id"]}  # one id: consumers dedupe
+    await wait_until(both_arrived, what="two messages")
+    assert {m.message_id for m in got} == {a.json()["message_id"] for a in answers}
+    assert len({m.message_id for m in got}) == 2
     first = got[0]
     assert first.routing_key == "bigcommerce.store.cart.updated"
     assert first.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
@@ -86,15 +102,30 @@ async def test_webhook_is_published_with_an_id_derived_from_it(client: httpx.Asy
     assert envelope.type == "bigcommerce.webhook_received"
     assert envelope.data["data"] == {"type": "cart", "id": CART}
 
-    other = await client.post("/webhooks/bigcommerce", json=webhook(created_at=1767000999), headers=secret())
-    assert other.json()["message_id"] != answers[0].json()["message_id"]
+
+async def test_the_same_webhook_id_twice_reaches_the_queue_once(client: httpx.AsyncClient, probe: Any) -> None:
+    first = await client.post("/webhooks/bigcommerce", json=webhook(), headers={**secret(), "webhook-id": "msg_1"})
+    retry = await client.post("/webhooks/bigcommerce", json=webhook(), headers={**secret(), "webhook-id": "msg_1"})
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert retry.json()["message_id"] == first.json()["message_id"]
+    # a later webhook shows the queue holds nothing more than the first delivery before it
+    last = await client.post("/webhooks/bigcommerce", json=webhook(scope="store/cart/created"), headers=secret())
+    got: list[Any] = []
+
+    async def last_arrived() -> bool:
+        got.extend(await drain(probe))
+        return any(m.message_id == last.json()["message_id"] for m in got)
+
+    await wait_until(last_arrived, what="the last webhook")
+    assert [m.message_id for m in got] == [first.json()["message_id"], last.json()["message_id"]]
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X-Cartio-Secret": "nope"}, {"X-Cartio-Secret": webhook_secret(KEY, "otherstore")},
-     {"X-Cartio-Secret": webhook_secret("another-key", STORE)}],
-    ids=["missing", "garbage", "other-store", "other-key"],
+    [{}, {"X-Cartio-Secret": "nope"}, {"X-Cartio-Secret": webhook_secret(KEY, "otherstore", "other-nonce")},
+     {"X-Cartio-Secret": webhook_secret("another-key", STORE, NONCE)},
+     {"X-Cartio-Secret": webhook_secret(KEY, STORE)}, {"X-Cartio-Secret": webhook_secret(KEY, STORE, "old")}],
+    ids=["missing", "garbage", "other-store", "other-key", "without-nonce", "other-install"],
 )
 async def test_wrong_or_missing_secret_is_refused_and_nothing_published(
     client: httpx.AsyncClient, probe: Any, headers: dict[str, str]
@@ -124,8 +155,11 @@ async def test_bad_payloads_get_clear_errors(client: httpx.AsyncClient, probe: A
 
 
 async def test_broker_down_answers_503(infra: Infra, namespace: str) -> None:
-    settings = Settings(namespace=f"{namespace}.down", amqp_url="amqp://guest:guest@127.0.0.1:1/", webhook_key=KEY)
-    async with app_client(create_app(settings)) as client:
+    settings = Settings(namespace=f"{namespace}.down", amqp_url="amqp://guest:guest@127.0.0.1:1/", webhook_key=KEY,
+                        gateway_url="")
+    app = create_app(settings)
+    known(app, (STORE, NONCE, True))
+    async with app_client(app) as client:
         answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
         assert answer.status_code == 503
         assert answer.json()["error"]["code"] == "broker_unavailable"
@@ -258,48 +292,98 @@ def test_rate_limiter_refills_over_time() -> None:
 
 async def test_readyz_ok_when_connected(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz", headers=OPS)
-    assert ready.json() == {"status": "ok", "checks": {"broker": "ok"}}
+    assert ready.json()["status"] == "ok"
+    assert ready.json()["checks"]["broker"] == ready.json()["checks"]["store_secrets"] == "ok"
 
 
-
-async def test_delivery_id_tells_apart_two_changes_in_one_second(client: httpx.AsyncClient) -> None:
-    """Thin payloads of two changes to one cart within a second are equal; the delivery's webhook-id is not."""
-    first = await client.post("/webhooks/bigcommerce", json=webhook(),
-                              headers={**secret(), "webhook-id": "msg_1"})
-    retry = await client.post("/webhooks/bigcommerce", json=webhook(),
-                              headers={**secret(), "webhook-id": "msg_1"})
-    second = await client.post("/webhooks/bigcommerce", json=webhook(),
-                               headers={**secret(), "webhook-id": "msg_2"})
-    assert first.json()["message_id"] == retry.json()["message_id"]
-    assert first.json()["message_id"] != second.json()["message_id"]
+async def publish_event(settings: Settings, envelope: Envelope) -> None:
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        exchange = await (await connection.channel()).get_exchange(settings.topology.events_exchange)
+        await exchange.publish(aio_pika.Message(envelope.to_bytes()), routing_key=envelope.type)
+    finally:
+        await connection.close()
 
 
-async def test_webhooks_of_an_uninstalled_store_are_refused_until_it_installs_again(
-    client: httpx.AsyncClient, settings: Settings
+async def status_of(client: httpx.AsyncClient, headers: dict[str, str], scope: str = "store/cart/updated") -> int:
+    return (await client.post("/webhooks/bigcommerce", json=webhook(scope=scope), headers=headers)).status_code
+
+
+async def test_an_uninstalled_stores_late_webhooks_get_2xx_and_are_dropped_until_it_installs_again(
+    client: httpx.AsyncClient, settings: Settings, probe: Any
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
     from cartio_contracts.messages import StoreInstalled, StoreUninstalled
 
-    connection = await aio_pika.connect(settings.amqp_url)
-    channel = await connection.channel()
-    exchange = await channel.get_exchange(settings.topology.events_exchange)
     now = datetime.now(UTC)
     gone = StoreUninstalled(uninstalled_at=now, purge_after=now + timedelta(days=30)).envelope(STORE)
-    await exchange.publish(aio_pika.Message(gone.to_bytes()), routing_key=gone.type)
+    await publish_event(settings, gone)
 
-    async def refused() -> bool:
+    async def dropped() -> bool:
         answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
-        return answer.status_code == 410
+        return answer.status_code == 200 and answer.json() == {"accepted": False, "dropped": "store_uninstalled"}
 
-    await wait_until(refused, what="webhooks of the uninstalled store refused")
-    back = StoreInstalled(scope="store_cart", access_token_encrypted="x", installed_at=now + timedelta(seconds=1))
-    again = back.envelope(STORE, occurred_at=now + timedelta(seconds=1))
-    await exchange.publish(aio_pika.Message(again.to_bytes()), routing_key=again.type)
+    await wait_until(dropped, what="webhooks of the uninstalled store answered 2xx and dropped")
+    assert await drain(probe) == []
+    # a forged one is still refused: 2xx is only for what proves itself
+    assert await status_of(client, secret(nonce="guess")) == 401
+    metrics = (await client.get("/metrics", headers=OPS)).text
+    assert 'cartio_ingest_webhooks_dropped_total{reason="store_uninstalled"}' in metrics
+
+    back = StoreInstalled(scope="store_cart", access_token_encrypted="x", installed_at=now + timedelta(seconds=1),
+                          webhook_nonce="install-nonce-2")
+    await publish_event(settings, back.envelope(STORE, occurred_at=now + timedelta(seconds=1)))
 
     async def accepted() -> bool:
-        answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
-        return answer.status_code == 200
+        return await status_of(client, secret(nonce="install-nonce-2")) == 200
 
-    await wait_until(accepted, what="webhooks accepted after reinstall")
-    await connection.close()
+    await wait_until(accepted, what="webhooks accepted with the new install's secret")
+    assert await wait_until(lambda: drain(probe), what="the new install's webhook")
+
+
+async def test_after_a_reinstall_the_previous_installs_secret_gets_401_and_the_new_one_2xx(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from cartio_contracts.messages import StoreInstalled
+
+    assert await status_of(client, secret()) == 200
+    again = StoreInstalled(scope="store_cart", access_token_encrypted="x", installed_at=datetime.now(UTC),
+                           webhook_nonce="install-nonce-3")
+    await publish_event(settings, again.envelope(STORE))
+
+    async def rotated() -> bool:
+        return await status_of(client, secret(nonce="install-nonce-3")) == 200
+
+    await wait_until(rotated, what="the new secret accepted")
+    assert await status_of(client, secret()) == 401
+
+
+async def test_an_authentic_webhook_of_a_scope_cartio_does_not_use_gets_2xx_and_is_dropped(
+    client: httpx.AsyncClient, probe: Any
+) -> None:
+    answer = await client.post("/webhooks/bigcommerce", json=webhook(scope="store/customer/updated"),
+                               headers=secret())
+    assert answer.status_code == 200
+    assert answer.json() == {"accepted": False, "dropped": "scope_unused"}
+    wanted = await client.post("/webhooks/bigcommerce", json=webhook(scope="store/order/statusUpdated"),
+                               headers=secret())
+    got = await wait_until(lambda: drain(probe), what="the order webhook")
+    assert [m.message_id for m in got] == [wanted.json()["message_id"]]
+    metrics = (await client.get("/metrics", headers=OPS)).text
+    assert 'cartio_ingest_webhooks_dropped_total{reason="scope_unused"}' in metrics
+
+
+async def test_a_replica_that_cannot_load_the_stores_answers_503_never_401_and_is_not_ready(
+    infra: Infra, namespace: str
+) -> None:
+    # The gateway address answers nothing: the replica does not know which secrets are current.
+    settings = Settings(namespace=f"{namespace}.ingest{uuid.uuid4().hex[:4]}", amqp_url=infra.amqp_url,
+                        webhook_key=KEY, gateway_url="http://127.0.0.1:1")
+    app = create_app(settings)
+    async with app_client(app) as client:
+        await app.state.runtime.broker.wait_connected(10)
+        answer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "stores_loading"
+        ready = await client.get("/readyz", headers=OPS)
+        assert ready.status_code == 503
+        assert "not loaded" in ready.json()["checks"]["store_secrets"]

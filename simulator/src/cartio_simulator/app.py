@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from .api import carts, catalog, checkouts, guard, hooks, oauth, orders, scripts, store_info
-from .control import admin, lifecycle, panel, shop
+from .control import admin, blocklist, lifecycle, panel, shop
 from .runtime import Simulator
 from .settings import SimSettings
 from .storefront import router as storefront_router
@@ -38,7 +38,8 @@ def create_app(settings: SimSettings | None = None) -> FastAPI:
     guard.install(app, sim)
     for router in (carts.router, checkouts.router, orders.router, catalog.router, hooks.router, scripts.router,
                    store_info.router,
-                   oauth.router, lifecycle.router, shop.router, admin.router, panel.router, storefront_router):
+                   oauth.router, lifecycle.router, shop.router, admin.router, blocklist.router, panel.router,
+                   storefront_router):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

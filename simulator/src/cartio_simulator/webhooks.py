@@ -1,5 +1,5 @@
 """Webhook delivery as BigCommerce does it: POST JSON to every matching active hook, retry on its schedule,
-deactivate the hook after the last retry fails."""
+deactivate the hook after the last retry fails; hold deliveries to a blocklisted domain (blocklist.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from datetime import datetime
 
 import httpx
 
+from .blocklist import Blocklist
 from .faults import Faults
 from .formats import now, v3_time
 from .settings import SimSettings
@@ -46,7 +47,7 @@ class Delivery:
     destination: str
     hash: str
     created_at: datetime
-    state: str = "pending"  # pending, retrying, delivered, failed, cancelled
+    state: str = "pending"  # pending, retrying, blocked (held: domain blocklisted), delivered, failed, cancelled
     status_code: int | None = None
     attempts: int = 0
     delivered_at: datetime | None = None
@@ -93,6 +94,7 @@ class Dispatcher:
         self._client = client
         self._rng = rng
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
+        self.blocklist = Blocklist(scale=settings.time_scale)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def fire(self, store: Store, events: list[Event]) -> None:
@@ -141,6 +143,19 @@ class Dispatcher:
         }
 
     async def _attempt(self, hook: Hook, delivery: Delivery, body: bytes) -> bool:
+        succeeded = await self._post(hook, delivery, body)
+        if self.blocklist.record(hook.client_id, hook.destination, succeeded, delivery.last_error):
+            log.warning("webhook destination domain of %s blocklisted for %.3gs for app %s (success ratio)",
+                        hook.destination, self.blocklist.rules.block_s * self.blocklist.scale, hook.client_id)
+        return succeeded
+
+    async def _hold_while_blocked(self, hook: Hook, delivery: Delivery) -> None:
+        """Deliveries to a blocked domain wait in the retry queue until the block ends."""
+        while (left := self.blocklist.blocked_for(hook.client_id, hook.destination)) > 0:
+            delivery.state = "blocked"
+            await asyncio.sleep(min(left, 1.0))
+
+    async def _post(self, hook: Hook, delivery: Delivery, body: bytes) -> bool:
         delivery.attempts += 1
         if self._faults().webhook_failure(self._rng):
             delivery.status_code = None
@@ -170,6 +185,10 @@ class Dispatcher:
                     delivery.state = "cancelled"
                     log.info("webhook %s to %s cancelled: hook deleted or inactive", delivery.scope, hook.destination)
                     return
+            await self._hold_while_blocked(hook, delivery)
+            if store.hooks.get(hook.id) is not hook or not hook.is_active:
+                delivery.state = "cancelled"
+                return
             if await self._attempt(hook, delivery, body):
                 delivery.state = "delivered"
                 delivery.delivered_at = now()

@@ -39,9 +39,11 @@ async def test_install_registers_hooks_and_script_then_launch_opens_a_session(gw
 
     hooks = await gw.hooks(store)
     assert sorted(h["scope"] for h in hooks) == ["store/cart/*", "store/order/*"]
+    nonce = (await gw.store_event("store.installed", store)).data["webhook_nonce"]
+    assert nonce  # this install's own secret
     for hook in hooks:
         assert hook["destination"] == f"{gw.ingest_url}/webhooks/bigcommerce"
-        assert hook["headers"] == {"X-Cartio-Secret": webhook_secret(WEBHOOK_KEY, store)}
+        assert hook["headers"] == {"X-Cartio-Secret": webhook_secret(WEBHOOK_KEY, store, nonce)}
         assert hook["is_active"] is True
     [script] = await gw.scripts(store)
     assert script["src"] == f"{gw.ingest_url}/storefront/cartio.js?store={store}"

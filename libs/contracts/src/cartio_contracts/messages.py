@@ -351,6 +351,9 @@ class StoreInstalled(Message):
     store_name: str | None = None
     timezone: str | None = None  # IANA name, e.g. America/Chicago
     currency: str | None = None
+    # This install's random nonce: the webhook secret is HMAC(key, "{store_hash}:{nonce}") (ingest checks it
+    # without a database); None: an install from before per-install secrets (HMAC of the store hash alone).
+    webhook_nonce: str | None = None
 
 
 class StoreUninstalled(Message):

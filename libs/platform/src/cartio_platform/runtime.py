@@ -48,6 +48,8 @@ class Runtime:
         self.listeners: list[Listener] = []
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
+        # A service's own readiness conditions (on /readyz), added before `create_app`.
+        self.extra_checks: dict[str, Check] = {}
         if tables is not None:
             self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
             self.sessionmaker = make_sessionmaker(self.engine)
@@ -139,7 +141,7 @@ class Runtime:
             checks["database"] = database_check(self.engine)
         # Reads the list at each call: consumers may be registered after the app is made.
         checks["consumers"] = consumers_check(self.consumers)
-        return checks
+        return {**checks, **self.extra_checks}
 
     async def start(self) -> None:
         await self.broker.start()

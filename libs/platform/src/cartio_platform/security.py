@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -16,16 +17,28 @@ WEBHOOK_SECRET_HEADER = "X-Cartio-Secret"
 DEV_ENCRYPTION_KEY = "Y2FydGlvLWRldi1lbmNyeXB0aW9uLWtleS0wMDAwMDA="
 
 
-def webhook_secret(key: str, store_hash: str) -> str:
-    """The secret header value BigCommerce echoes on every webhook of a store: HMAC of the store hash."""
-    return hmac.new(key.encode(), store_hash.encode(), hashlib.sha256).hexdigest()
+def new_install_nonce() -> str:
+    """A fresh random value for one install: the store's webhook secret changes with it (issue 13.3)."""
+    return secrets.token_hex(16)
 
 
-def webhook_secret_matches(key: str, store_hash: str, presented: str | None) -> bool:
+def webhook_secret(key: str, store_hash: str, nonce: str | None = None) -> str:
+    """The secret header value BigCommerce echoes on every webhook of a store, for one install.
+
+    HMAC of the store hash and the install's random nonce, so a leaked secret dies with the next install and
+    the nonce alone (carried by `store.installed`) gives nothing without the key. `nonce=None` is the secret
+    of an install made before nonces existed (HMAC of the store hash alone), until its next install.
+    """
+    message = store_hash if nonce is None else f"{store_hash}:{nonce}"
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def webhook_secret_matches(key: str, store_hash: str, presented: str | None, nonce: str | None = None) -> bool:
     if not presented:
         return False
     # As bytes: compare_digest raises TypeError on a str with non-ASCII characters, which anyone can send.
-    return hmac.compare_digest(webhook_secret(key, store_hash).encode(), presented.encode("utf-8", "replace"))
+    expected = webhook_secret(key, store_hash, nonce).encode()
+    return hmac.compare_digest(expected, presented.encode("utf-8", "replace"))
 
 
 class TokenCipher:

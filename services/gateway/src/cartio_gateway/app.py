@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cartio_gateway import api, api_blacklist, api_carts, api_notifier, api_reports, callbacks, ui
+from cartio_gateway import api, api_blacklist, api_carts, api_notifier, api_reports, callbacks, internal_stores, ui
 from cartio_gateway import tables as t
 from cartio_gateway.context import TEMPLATES, Gateway
 from cartio_gateway.domain import SessionSigner
@@ -47,12 +47,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     app = runtime.create_app("Cartio gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.gateway = gw
+    app.state.settings = settings  # for require_service_token
     app.include_router(callbacks.router)
     app.include_router(api.router)
     app.include_router(api_notifier.router)  # send to customer: the notifier checks, then carts sends
     app.include_router(api_carts.router)
     app.include_router(api_reports.router)
     app.include_router(api_blacklist.router)
+    app.include_router(internal_stores.router)  # ingest loads the stores' webhook secret nonces
     app.include_router(ui.router)  # the admin UI: /, /carts/{id}, ... and its assets
 
     async def page_error(request: Request, exc: Exception) -> Response:

@@ -34,17 +34,18 @@ class RegistrationFailed(Exception):
         super().__init__(f"{step}: {cause}")
 
 
-def wanted_hooks(settings: Settings, store_hash: str) -> list[WantedHook]:
-    headers = {WEBHOOK_SECRET_HEADER: webhook_secret(settings.webhook_key.get_secret_value(), store_hash)}
+def wanted_hooks(settings: Settings, store_hash: str, nonce: str | None) -> list[WantedHook]:
+    """Every hook carries the secret of the store's current install (`nonce`): a reinstall rotates it."""
+    headers = {WEBHOOK_SECRET_HEADER: webhook_secret(settings.webhook_key.get_secret_value(), store_hash, nonce)}
     return [WantedHook(scope, settings.hook_destination, headers) for scope in settings.hook_scopes]
 
 
-async def ensure_hooks(client: BigCommerceClient, settings: Settings, done: list[str]) -> None:
+async def ensure_hooks(client: BigCommerceClient, settings: Settings, nonce: str | None, done: list[str]) -> None:
     try:
         existing = [
             ExistingHook(h.id, h.scope, h.destination, h.is_active, h.headers) for h in await client.list_hooks()
         ]
-        for action in plan_hooks(existing, wanted_hooks(settings, client.store_hash)):
+        for action in plan_hooks(existing, wanted_hooks(settings, client.store_hash, nonce)):
             if isinstance(action, CreateHook):
                 await client.create_hook(action.scope, action.destination, action.headers)
                 done.append(f"webhook {action.scope} created")
@@ -79,10 +80,11 @@ async def ensure_script(client: BigCommerceClient, settings: Settings, done: lis
         raise RegistrationFailed("registering the storefront script", exc, done) from exc
 
 
-async def ensure_registered(client: BigCommerceClient, settings: Settings) -> list[str]:
-    """Hooks, then the script; returns what changed (empty when everything was in place)."""
+async def ensure_registered(client: BigCommerceClient, settings: Settings, nonce: str | None) -> list[str]:
+    """Hooks (with the secret of the install whose `nonce` is given), then the script; returns what changed
+    (empty when everything was in place)."""
     done: list[str] = []
-    await ensure_hooks(client, settings, done)
+    await ensure_hooks(client, settings, nonce, done)
     await ensure_script(client, settings, done)
     if done:
         log.info("store registration changed", store_hash=client.store_hash, changes=done)

@@ -1,4 +1,4 @@
-"""Pure rules of ingest: what a valid beacon is, a webhook's dedupe key, the shopper's IP.
+"""Pure rules of ingest: what a valid beacon is, a webhook's message id and scopes, the shopper's IP.
 
 The webhook body and the store hash have their one definition in `cartio_bigcommerce`.
 """
@@ -20,15 +20,40 @@ WEBHOOK_ID_NAMESPACE = uuid.UUID("6f1f6c3e-2d0b-4c55-9d1e-0c1f2a9b7e01")
 
 
 def webhook_message_id(payload: WebhookPayload, delivery_id: str | None = None) -> uuid.UUID:
-    """Derived from the webhook: BigCommerce's retries and duplicates of one event become one message.
+    """The delivery's `webhook-id` (Standard Webhooks, stable across retries) names the event: BigCommerce's
+    retries of one event become one message, which consumers deduplicate.
 
-    The delivery's `webhook-id` (Standard Webhooks, stable across retries) names the event exactly; without
-    it the payload must do, but thin payloads of two changes to one cart in the same second look alike.
+    Without it nothing in the body tells two events apart: `hash` is the SHA-1 of `data`, equal for every update
+    of one cart, and `created_at` has a resolution of a second. So each delivery is a message of its own; a
+    duplicate costs carts one fetch of the newest state, a dropped change would be lost.
     """
     if delivery_id:
         return uuid.uuid5(WEBHOOK_ID_NAMESPACE, f"{payload.producer}|webhook-id|{delivery_id}")
-    key = f"{payload.producer}|{payload.scope}|{payload.data.get('id')}|{payload.created_at}|{payload.hash}"
-    return uuid.uuid5(WEBHOOK_ID_NAMESPACE, key)
+    return uuid.uuid4()
+
+
+def scope_wanted(scope: str, wanted: list[str]) -> bool:
+    """Whether `scope` is one Cartio consumes; `store/cart/*` covers every cart scope, as in a hook."""
+    return any(scope.startswith(w[:-1]) if w.endswith("/*") else scope == w for w in wanted)
+
+
+class SeenDeliveries:
+    """The `webhook-id`s this replica published lately (the newest `size`), each with its message id: a
+    retry answers 2xx at once and reaches the queue no second time. Another replica's retry is a message with
+    the same id, which consumers' inbox drops."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, uuid.UUID] = OrderedDict()
+
+    def get(self, key: str) -> uuid.UUID | None:
+        return self._ids.get(key)
+
+    def add(self, key: str, message_id: uuid.UUID) -> None:
+        self._ids[key] = message_id
+        self._ids.move_to_end(key)
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
 
 
 class Beacon(BaseModel):

@@ -1,4 +1,5 @@
-"""Ingest's settings: the webhook key, body limits, beacon rate limit, trusted proxies and where carts is."""
+"""Ingest's settings: the webhook key, body limits, beacon rate limit, trusted proxies, where carts and the gateway
+are, and the webhook scopes Cartio consumes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ class Settings(ServiceSettings):
     # X-Forwarded-For is believed only when the connecting address is one of these (CIDRs).
     trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]
     publish_timeout: float = Field(default=5.0, gt=0)
+    # Where ingest loads every store's current webhook secret nonce at start-up (GET /internal/webhook-secrets);
+    # empty: from store.installed events alone (in-process tests).
+    gateway_url: str = "http://127.0.0.1:8000"
+    secrets_refresh_interval: float = Field(default=60.0, gt=0)
+    # The scopes Cartio consumes (carts' WEBHOOK_SCOPES); an authentic webhook of another is answered 2xx, dropped.
+    webhook_scopes: list[str] = Field(default_factory=lambda: ["store/cart/*", "store/order/*"], min_length=1)
 
     @field_validator("trusted_proxies")
     @classmethod

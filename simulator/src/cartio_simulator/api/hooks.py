@@ -128,7 +128,9 @@ async def admin(request: Request, is_active: bool | None = None) -> JSONResponse
     if is_active is not None:
         hooks = [h for h in hooks if h.is_active == is_active]
     rows = [{**hook_json(h), "status": "active" if h.is_active else "deactivated"} for h in hooks]
-    return v3({"emails": c.store.hook_emails.get(c.token.client_id, []), "hooks": rows, "blocked_domains": []})
+    # As BigCommerce names them: `hooks_list`, and the app's blocked domains with the seconds left and why.
+    return v3({"emails": c.store.hook_emails.get(c.token.client_id, []), "hooks_list": rows,
+               "blocked_domains": c.sim.dispatcher.blocklist.blocked_domains(c.token.client_id)})
 
 
 @router.put("/admin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models.hooks import Hook
+from ..models.hooks import Hook, HooksAdmin
 from ..transport import Transport, seg
 
 __all__ = ["HooksApi"]
@@ -17,6 +17,10 @@ class HooksApi(Transport):
     async def list_hooks(self, **filters: Any) -> list[Hook]:
         """This app's hooks (all pages); filters ``is_active``, ``scope``, ``destination``."""
         return [self._parse(Hook, item) async for item in self._v3_pages("/hooks", filters)]
+
+    async def hooks_admin(self, **filters: Any) -> HooksAdmin:
+        """Deactivated hooks and blocked domains (`GET /v3/hooks/admin`, `data.hooks_list`); filter ``is_active``."""
+        return self._parse(HooksAdmin, await self._v3("GET", "/hooks/admin", params=filters or None))
 
     async def get_hook(self, hook_id: int) -> Hook:
         return self._parse(Hook, await self._v3("GET", f"/hooks/{seg(hook_id)}"))
