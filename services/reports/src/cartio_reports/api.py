@@ -2,7 +2,8 @@
 
 Every route needs `Authorization: Bearer <CARTIO_SERVICE_TOKEN>`. A period is `days` (the last N days, today
 included, 30 by default) or `from` and `to` (dates, both included), as days in the store's time zone. Money is
-a decimal string with cents. Bad parameters are a 422 that says what is wrong.
+a decimal string in the store currency's precision (cartio_platform.money). Bad parameters are a 422 that says
+what is wrong.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_bigcommerce import is_store_hash
 from cartio_platform.errors import ApiError
+from cartio_platform.money import money_text
 from cartio_platform.runtime import Runtime, RuntimeDep
 from cartio_platform.security import require_service_token
 
@@ -58,8 +60,10 @@ async def _snapshot(runtime: Runtime) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _money(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: export.cents(v) if isinstance(v, Decimal) and k != "conversion_rate" else v for k, v in row.items()}
+def _money(row: dict[str, Any], currency: str | None) -> dict[str, Any]:
+    """Amounts in the store currency's own precision ("12.50" USD, "1235" JPY)."""
+    return {k: money_text(v, currency) if isinstance(v, Decimal) and k != "conversion_rate" else v
+            for k, v in row.items()}
 
 
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +76,7 @@ async def summary(store: str, runtime: RuntimeDep, days: Days = None, start: Fro
     async with runtime.db() as session:  # one session (one connection check-out) per request
         period, currency = await _period(session, store, days, start, end)
         figures = await queries.summary(session, store, period)
-    return {"period": period.json(), "currency": currency, **_money(figures)}
+    return {"period": period.json(), "currency": currency, **_money(figures, currency)}
 
 
 @router.get("/top-added")
@@ -90,7 +94,7 @@ async def top_ordered(store: str, runtime: RuntimeDep, days: Days = None, start:
     async with _snapshot(runtime) as session:
         period, currency = await _period(session, store, days, start, end)
         items = await queries.top_ordered(session, store, period, limit)
-    return {"period": period.json(), "currency": currency, "items": [_rates(_money(i)) for i in items]}
+    return {"period": period.json(), "currency": currency, "items": [_rates(_money(i, currency)) for i in items]}
 
 
 @router.get("/export.csv")
