@@ -10,6 +10,7 @@ from typing import Any
 from cartio_platform.testing import wait_until
 
 from .conftest import StoreCtx, World
+from .test_quota_and_orders import no_read_pending
 from .test_webhooks import simple_products
 
 
@@ -36,6 +37,7 @@ async def test_reconcile_repairs_carts_whose_webhooks_were_lost_and_a_second_run
     ]
     for cart in (changed, emptied, bought):
         await world.wait_cart(store, cart["id"], lambda c: [i["quantity"] for i in c["items"]] == [1])
+    await wait_until(lambda: no_read_pending(world, store), what="no coalesced read still to come")
 
     # The app's hooks are gone (as after BigCommerce deactivated them): what the shoppers do next is not sent.
     for hook in (await world.sim.get("/_sim/hooks", params={"store": store.hash})).json():
