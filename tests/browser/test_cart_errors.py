@@ -8,12 +8,27 @@ import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
+from cartio_platform.testing import wait_until
 from cartio_platform.testing.system import Merchant, System
 from tests.browser.conftest import Panel
 
 pytestmark = pytest.mark.e2e
+
+
+# The toast's middle is the toast itself (nothing covers it: no dialog's backdrop, no other toast) and its fade-in
+# is over.
+ON_TOP = """el => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !!hit && el.contains(hit) && getComputedStyle(el.querySelector('[role=alert]')).opacity === '1';
+}"""
+
+
+async def readable(toast: Locator) -> None:
+    await expect(toast).to_be_visible(timeout=20_000)
+    await wait_until(lambda: toast.evaluate(ON_TOP), timeout=5, what="the toast on top of everything")
 
 
 async def open_new_cart(panel: Panel, system: System, store: str, merchant: Merchant, email: str,
@@ -52,7 +67,7 @@ async def test_a_change_while_the_store_does_not_answer_says_so_and_the_quantity
     await app.get_by_label(f"Quantity of {product['name']}").fill("5")
     await app.get_by_role("button", name=f"Update quantity of {product['name']}").click()
     toast = app.get_by_test_id("toast").filter(has_text=f"Quantity of {product['name']} set to 5 failed")
-    await expect(toast).to_be_visible(timeout=20_000)
+    await readable(toast)
     await expect(toast).to_contain_text("BigCommerce is not answering right now")
     await expect(toast).to_contain_text("try again")
     await panel.assert_accessible("cart-page-error-503")
@@ -91,9 +106,9 @@ async def test_deleting_a_cart_the_shopper_just_ordered_says_it_became_an_order(
     converted = await system.wait_for_cart(merchant, cart_id, lambda c: c["status"] == "converted", timeout=20)
     await confirm.get_by_role("button", name="Delete cart").click()
     toast = app.get_by_test_id("toast").filter(has_text="The cart was not deleted")
-    await expect(toast).to_be_visible()
-    await expect(toast).to_contain_text(f"turned into order {converted['order_id']}")
-    await expect(toast).to_contain_text("Reload to see the latest state")
+    await readable(toast)  # above the still open dialog
+    await expect(toast).to_contain_text(f"turned into order {converted['order_id']} and can no longer be changed. "
+                                        "Reload to see the latest state")
     await panel.assert_accessible("cart-page-error-409")
 
 
@@ -107,8 +122,8 @@ async def test_several_messages_at_once_are_stacked_and_each_stays_readable(
     await app.get_by_role("button", name=f"Update quantity of {first['name']}").click()
     await app.get_by_role("button", name=f"Remove {second['name']}").click()
     toasts = app.get_by_test_id("toast")
-    await expect(toasts.filter(has_text=f"Quantity of {first['name']} set to 2")).to_be_visible()
-    await expect(toasts.filter(has_text=f"{second['name']} removed")).to_be_visible()
+    await readable(toasts.filter(has_text=f"Quantity of {first['name']} set to 2"))
+    await readable(toasts.filter(has_text=f"{second['name']} removed"))
     boxes = [await t.bounding_box() for t in await toasts.all()]
     assert len(boxes) >= 2
     ordered = sorted((b["y"], b["y"] + b["height"]) for b in boxes if b)

@@ -8,7 +8,7 @@ from playwright.async_api import expect
 
 from cartio_platform.testing import wait_until
 from cartio_platform.testing.system import Merchant, System
-from tests.browser.conftest import Panel
+from tests.browser.conftest import Panel, choose
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,8 @@ async def test_statistics_show_the_funnel_and_the_top_products_of_the_period(
 
     async def counted() -> bool:
         seen.append((await merchant.get("/api/reports/summary", params={"days": 30})).json())
-        return seen[-1].get("carts_converted") == 1
+        # both carts counted, not only the ordered one (the screen would then show one cart more than expected)
+        return seen[-1].get("carts_converted") == 1 and seen[-1].get("carts_created") == 2
 
     try:
         await wait_until(counted, timeout=20, interval=0.5, what="reports to count both carts and the order")
@@ -96,3 +97,16 @@ async def test_activity_filtered_by_a_staff_member_shows_only_their_actions(
     await expect(app.get_by_role("row").filter(has_text=mine["id"])).to_have_count(0)
     await expect(app.get_by_role("row").filter(has_text="Helper@Staff.example").first).to_be_visible()
     await panel.assert_accessible("activity-filtered")
+
+
+async def test_the_period_picker_shows_and_exports_the_chosen_period(panel: Panel) -> None:
+    app = panel.app
+    await app.get_by_role("tab", name="Cart Statistics").click()
+    export = app.get_by_role("link", name="Export CSV")
+    await expect(export).to_have_attribute("href", "/api/reports/export.csv?days=30")
+    asked: list[str] = []
+    panel.page.on("request", lambda r: asked.append(r.url))
+    await choose(panel, "Period", "Last 7 days")
+    await expect(export).to_have_attribute("href", "/api/reports/export.csv?days=7")
+    await expect(app.get_by_test_id("funnel-Created")).to_be_visible()
+    assert any("/api/reports/summary?days=7" in url for url in asked)
