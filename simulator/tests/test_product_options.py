@@ -111,3 +111,23 @@ async def test_the_same_variant_with_another_engraving_is_a_line_of_its_own(h):
     again = await h.client.post(path, headers=h.headers, params=OPTIONS, json={"line_items": [_engraved("Ana")]})
     lines = again.json()["data"]["line_items"]["physical_items"]
     assert [(line["options"][-1]["value"], line["quantity"]) for line in lines] == [("Ana", 2), ("Ben", 1)]
+
+
+async def test_an_order_lists_each_lines_modifiers_among_its_product_options(h):
+    line = {"product_id": NECKLACE, "quantity": 1, "option_selections": [
+        {"option_id": NAME, "option_value": "Ana"}, {"option_id": CHAIN, "option_value": 1220}]}
+    cart = await h.api_cart(line)
+    base = h.v3(f"/checkouts/{cart['id']}")
+    address = {"first_name": "Ana", "last_name": "Lee", "email": "ana@buyer.example", "address1": "12 Elm St",
+               "city": "Austin", "country_code": "US", "postal_code": "78701"}
+    await h.client.post(f"{base}/billing-address", headers=h.headers, json=address)
+    items = [{"item_id": cart["line_items"]["physical_items"][0]["id"], "quantity": 1}]
+    shipped = await h.client.post(f"{base}/consignments", headers=h.headers, json=[
+        {"address": address, "line_items": items}], params={"include": "consignments.available_shipping_options"})
+    consignment = shipped.json()["data"]["consignments"][0]
+    await h.client.put(f"{base}/consignments/{consignment['id']}", headers=h.headers,
+                       json={"shipping_option_id": consignment["available_shipping_options"][0]["id"]})
+    order_id = (await h.client.post(f"{base}/orders", headers=h.headers)).json()["data"]["id"]
+    products = (await h.client.get(h.v2(f"/orders/{order_id}/products"), headers=h.headers)).json()
+    assert [(o["display_name"], o["display_value"], o["type"]) for o in products[0]["product_options"]] == [
+        ("Name", "Ana", "Text field"), ("Chain length", '16"', "Multiple choice")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .catalog import PRODUCTS
+from .catalog import PRODUCTS, Product
 from .errors import SimError, invalid, not_found
 from .formats import cents, now
 from .geo import country_for_ip, country_name
@@ -117,6 +117,7 @@ def place_order(
             }
             for v in (variant.option_values if variant else ())
         ]
+        options += [_modifier_option(product, option_id, value) for option_id, value in item.modifiers]
         line_total = item.list_price * item.quantity
         products.append(
             OrderProduct(
@@ -235,3 +236,25 @@ def archive_order(order: Order) -> list[Event]:
     order.is_deleted = True
     order.date_modified = now()
     return [order_event("archived", order)]
+
+
+MODIFIER_TYPES = {"text": "Text field", "checkbox": "Checkbox", "dropdown": "Multiple choice"}
+
+
+def _modifier_option(product: Product, option_id: int, value: int | str) -> Json:
+    """A line's modifier as an order product option: a text field's text, or the chosen value's label."""
+    modifier = product.modifier(option_id)
+    assert modifier is not None
+    chosen = modifier.value(value) if isinstance(value, int) else None
+    return {
+        "id": option_id,
+        "option_id": option_id,
+        "order_product_id": 0,
+        "product_option_id": option_id,
+        "display_name": modifier.display_name,
+        "display_value": chosen.label if chosen else str(value),
+        "value": str(value),
+        "type": MODIFIER_TYPES.get(modifier.type, modifier.type),
+        "name": modifier.display_name,
+        "display_style": "Drop-down" if modifier.type == "dropdown" else "",
+    }
