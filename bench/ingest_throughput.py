@@ -54,9 +54,9 @@ from bench.carts_list import (  # noqa: E402
     write_section,
 )
 from cartio_contracts import Topology  # noqa: E402
-from cartio_platform.security import WEBHOOK_SECRET_HEADER, webhook_secret  # noqa: E402
+from cartio_platform.security import WEBHOOK_SECRET_HEADER  # noqa: E402
 from cartio_platform.testing import wait_until  # noqa: E402
-from cartio_platform.testing.system import WEBHOOK_KEY, System  # noqa: E402
+from cartio_platform.testing.system import System  # noqa: E402
 
 SCOPE = "store/cart/deleted"
 ONE_BY_ONE = 300  # webhooks sent one at a time: the latency of an unloaded ingest
@@ -142,7 +142,8 @@ async def main() -> None:
         await system.start()
         store = await system.install()
         await first_cart(system, await system.merchant(store), store)
-        headers = {WEBHOOK_SECRET_HEADER: webhook_secret(WEBHOOK_KEY, store), "Content-Type": "application/json"}
+        # The install's own secret, as its hooks carry it.
+        headers = {WEBHOOK_SECRET_HEADER: await system.webhook_secret(store), "Content-Type": "application/json"}
 
         def bodies(count: int) -> list[bytes]:
             return [json.dumps(system.webhook(store, SCOPE, str(uuid.uuid4()))).encode() for _ in range(count)]

@@ -92,18 +92,19 @@ async def test_the_same_webhook_three_times_gives_one_cart_and_one_upsert(
         handled_before = await system.consumed("carts", "webhooks", "handled")
         duplicates_before = await system.consumed("carts", "webhooks", "duplicate")
         payload = system.webhook(store, "store/cart/created", made["id"])
-        answers = [await system.post_webhook(store, payload) for _ in range(3)]
+        # Three deliveries of one event: BigCommerce's webhook-id names it (equal bodies alone may be two events).
+        answers = [await system.post_webhook(store, payload, webhook_id="msg_dup") for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 200]
         assert len({a.json()["message_id"] for a in answers}) == 1
 
-        async def all_three_consumed() -> bool:
+        async def one_consumed() -> bool:
             return (
                 await system.consumed("carts", "webhooks", "handled") == handled_before + 1
-                and await system.consumed("carts", "webhooks", "duplicate") == duplicates_before + 2
+                and await system.consumed("carts", "webhooks", "duplicate") == duplicates_before
                 and await unpublished(system) == 0
             )
 
-        await wait_until(all_three_consumed, timeout=10, what="one copy handled, two skipped, outbox published")
+        await wait_until(one_consumed, timeout=10, what="one copy handled (ingest kept the others), outbox published")
         upserts: list[Envelope] = []
 
         async def upserted() -> bool:

@@ -257,9 +257,10 @@ class System:
         return webhook_secret(self.webhook_key, store)
 
     async def post_webhook(
-        self, store: str, payload: dict[str, Any], secret: str | None = "derive"  # noqa: S107 (no password)
+        self, store: str, payload: dict[str, Any], secret: str | None = "derive",  # noqa: S107 (no password)
+        webhook_id: str | None = None,
     ) -> httpx.Response:
-        headers = {}
+        headers = {"webhook-id": webhook_id} if webhook_id else {}
         if secret == "derive":
             headers["X-Cartio-Secret"] = await self.webhook_secret(store)
         elif secret is not None:
