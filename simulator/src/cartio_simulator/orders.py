@@ -103,18 +103,7 @@ def place_order(
         product = PRODUCTS[item.product_id]
         variant = product.variant(item.variant_id)
         options = [
-            {
-                "id": v.option_id,
-                "option_id": v.option_id,
-                "order_product_id": 0,
-                "product_option_id": v.option_id,
-                "display_name": v.option_display_name,
-                "display_value": v.label,
-                "value": str(v.id),
-                "type": "Multiple choice",
-                "name": v.option_display_name,
-                "display_style": "Rectangle",
-            }
+            _product_option(v.option_id, v.option_display_name, v.label, str(v.id), "Multiple choice", "Rectangle")
             for v in (variant.option_values if variant else ())
         ]
         options += [_modifier_option(product, option_id, value) for option_id, value in item.modifiers]
@@ -246,15 +235,21 @@ def _modifier_option(product: Product, option_id: int, value: int | str) -> Json
     modifier = product.modifier(option_id)
     assert modifier is not None
     chosen = modifier.value(value) if isinstance(value, int) else None
+    return _product_option(option_id, modifier.display_name, chosen.label if chosen else str(value), str(value),
+                           MODIFIER_TYPES.get(modifier.type, modifier.type),
+                           "Drop-down" if modifier.type == "dropdown" else "")
+
+
+def _product_option(option_id: int, name: str, display_value: str, value: str, kind: str, style: str) -> Json:
     return {
         "id": option_id,
         "option_id": option_id,
         "order_product_id": 0,
         "product_option_id": option_id,
-        "display_name": modifier.display_name,
-        "display_value": chosen.label if chosen else str(value),
-        "value": str(value),
-        "type": MODIFIER_TYPES.get(modifier.type, modifier.type),
-        "name": modifier.display_name,
-        "display_style": "Drop-down" if modifier.type == "dropdown" else "",
+        "display_name": name,
+        "display_value": display_value,
+        "value": value,
+        "type": kind,
+        "name": name,
+        "display_style": style,
     }
