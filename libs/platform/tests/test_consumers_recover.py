@@ -151,7 +151,8 @@ async def test_a_queue_deleted_under_a_running_consumer_is_declared_again_and_me
     broker.on_connect(count)
     await broker.start(wait=10)
     app = FastAPI()
-    app.include_router(health_router({"broker": broker_check(broker), "consumers": consumers_check([consumer])}))
+    app.include_router(health_router({"broker": broker_check(broker), "consumers": consumers_check([consumer])},
+                                     "ops-token"))
     try:
         connection = await aio_pika.connect(infra.amqp_url)
         await (await connection.channel()).queue_delete(consumer.queue)
@@ -160,7 +161,8 @@ async def test_a_queue_deleted_under_a_running_consumer_is_declared_again_and_me
         envelope = event()
         await publish(broker, envelope)
         await wait_until(lambda: handled == [envelope.message_id], what="a message after the queue was deleted")
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t",
+                               headers={"Authorization": "Bearer ops-token"}) as client:
             assert (await client.get("/readyz")).status_code == 200
             await consumer.stop_consuming()  # a replica that takes nothing says so
             answer = await client.get("/readyz")
