@@ -208,7 +208,7 @@ class Process:
         token = self.env.get("CARTIO_SERVICE_TOKEN") or os.environ.get("CARTIO_SERVICE_TOKEN") or "dev-service-token"
         return {"Authorization": f"Bearer {token}"}
 
-    async def wait_ready(self, path: str = "/readyz", timeout: float = 30.0) -> None:
+    async def wait_ready(self, path: str = "/readyz", timeout: float = 60.0) -> None:
         async with httpx.AsyncClient(headers=self.operator_headers) as client:
 
             async def ready() -> bool:
