@@ -6,21 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from cartio_platform.money import money_text
 
 from .domain.funnel import COUNT_METRICS, VALUE_METRICS
 from .queries import Period
 
-CENT = Decimal("0.01")
 PRODUCT_COLUMNS = ("product_id", "name", "times_added", "quantity_added", "times_ordered", "quantity_ordered",
                    "revenue", "conversion_rate")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cents(value: Decimal) -> str:
-    """Money as the API shows it: a decimal string with cents, "12.50"."""
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def _text(value: str) -> str:
@@ -49,5 +44,5 @@ def summary_csv(period: Period, currency: str | None, figures: Mapping[str, Any]
     rows: list[list[Any]] = [["from", period.start.isoformat()], ["to", period.end.isoformat()],
                              ["timezone", period.timezone], ["currency", currency or ""]]
     rows += [[m, figures[m]] for m in COUNT_METRICS]
-    rows += [[m, cents(figures[m])] for m in VALUE_METRICS]
+    rows += [[m, money_text(figures[m], currency)] for m in VALUE_METRICS]
     return _write(("figure", "value"), rows)

@@ -16,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cartio_platform.money import exponent
+
 from . import running
 from .domain.days import zone
 from .domain.funnel import COUNT_METRICS, VALUE_METRICS
-from .domain.products import cents_of_units, conversion_rate, rate_text
+from .domain.products import conversion_rate, money_of_units, rate_text
 from .tables import funnel_days, product_windows, products, stores
 from .windows import COLUMNS as COUNTERS
 from .windows import WINDOWS, as_of
@@ -143,20 +145,21 @@ def _ordered(r: Row) -> dict[str, Any]:
             "conversion_rate": conversion_rate(int(r["times_ordered"]), int(r["times_added"]))}
 
 
-async def all_products(session: AsyncSession, store_hash: str, period: Period) -> list[tuple[Any, ...]]:
+async def all_products(session: AsyncSession, store_hash: str, period: Period, currency: str | None = None
+                       ) -> list[tuple[Any, ...]]:
     """Every product added or ordered in the period, most added first, then most ordered (the CSV export):
     (product_id, name, times added, quantity added, times ordered, quantity ordered, revenue, conversion rate),
-    money and rate as the API writes them."""
+    money (in the currency's precision) and rate as the API writes them."""
     columns = await running.period_totals(session, store_hash, period.start, period.end)
     p = products.c
     product_ids, names = (await session.execute(
         sa.select(sa.func.array_agg(p.product_id), sa.func.array_agg(p.name)).where(p.store_hash == store_hash)
     )).one()
     name_of = dict(zip(product_ids or [], names or [], strict=True))
-    ids = columns.ids
+    ids, digits = columns.ids, exponent(currency)
     added, quantity, ordered, ordered_quantity, revenue = columns.values
     return [(ids[i], name_of.get(ids[i]) or f"Product {ids[i]}", added[i], quantity[i], ordered[i],
-             ordered_quantity[i], cents_of_units(revenue[i]), rate_text(ordered[i], added[i]))
+             ordered_quantity[i], money_of_units(revenue[i], digits), rate_text(ordered[i], added[i]))
             for i in _order(columns, "times_added", "times_ordered", None, None)]
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from cartio_contracts.messages import ItemChange, OrderLine
+from cartio_platform.money import money_text
 from cartio_reports.domain import funnel, products
 from cartio_reports.domain.days import local_day, period, zone
-from cartio_reports.export import cents
 
 CHICAGO = zone("America/Chicago")
 UTC_ZONE = zone(None)
@@ -134,5 +134,6 @@ def test_the_exports_rate_and_money_texts_are_those_the_api_writes() -> None:
     for ordered_ in range(0, 12):
         for added_ in range(0, 12):
             assert products.rate_text(ordered_, added_) == str(products.conversion_rate(ordered_, added_))
-    for units in (0, 49, 50, 149, 150, 12_345, 125_000, -50, -149, 99_999_950):
-        assert products.cents_of_units(units) == cents(Decimal(units).scaleb(-4)), units
+    for currency, digits in (("USD", 2), ("JPY", 0), ("KWD", 3), ("CLF", 4)):
+        for units in (0, 4, 5, 49, 50, 149, 150, 4_999, 5_000, 12_345, 125_000, -50, -149, 99_999_950):
+            assert products.money_of_units(units, digits) == money_text(Decimal(units).scaleb(-4), currency), units

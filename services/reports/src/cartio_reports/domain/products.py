@@ -69,8 +69,13 @@ def rate_text(times_ordered: int, times_added: int) -> str:
     return f"{q // 10_000}.{q % 10_000:04d}"
 
 
-def cents_of_units(units: int) -> str:
-    """Ten-thousandths as the API writes money, "12.50" (half up, as export.cents), in integer arithmetic."""
+def money_of_units(units: int, exponent: int = 2) -> str:
+    """Ten-thousandths as the API writes money in a currency of `exponent` digits ("12.50" USD, "1235" JPY,
+    "1.235" KWD; half up, as cartio_platform.money), in integer arithmetic."""
     sign, units = ("-", -units) if units < 0 else ("", units)
-    c = (units + 50) // 100
-    return f"{sign}{c // 100}.{c % 100:02d}"
+    step = 10 ** (4 - exponent)
+    q = (units + step // 2) // step
+    if exponent == 0:
+        return f"{sign}{q}"
+    scale = 10**exponent
+    return f"{sign}{q // scale}.{q % scale:0{exponent}d}"
