@@ -249,12 +249,18 @@ class System:
 
     async def webhook_secret(self, store: str) -> str:
         """The secret BigCommerce sends with the store's webhooks: the header of the hooks the app registered
-        (it changes at every install); before any hook, the one an install without a nonce would have had."""
+        (it changes at every install); without hooks, the one made of the install's nonce the gateway keeps; for a
+        store the gateway does not know, the one an install without a nonce would have had."""
         hooks = (await self.sim_call("GET", "/_sim/hooks", store=store)).json()
-        for hook in hooks:
+        for hook in hooks if isinstance(hooks, list) else []:
             if secret := (hook.get("headers") or {}).get("X-Cartio-Secret"):
                 return str(secret)
-        return webhook_secret(self.webhook_key, store)
+        # No hook (a test removed them to send its own webhooks): the install's nonce from the gateway.
+        async with httpx.AsyncClient(base_url=self.url("gateway"), timeout=10,
+                                     headers={"Authorization": f"Bearer {self.service_token}"}) as client:
+            answer = await client.get("/internal/webhook-secrets")
+        nonces = {s["store_hash"]: s["webhook_nonce"] for s in answer.json()["stores"]} if answer.is_success else {}
+        return webhook_secret(self.webhook_key, store, nonces.get(store))
 
     async def post_webhook(
         self, store: str, payload: dict[str, Any], secret: str | None = "derive",  # noqa: S107 (no password)
