@@ -387,3 +387,26 @@ async def test_a_replica_that_cannot_load_the_stores_answers_503_never_401_and_i
         ready = await client.get("/readyz", headers=OPS)
         assert ready.status_code == 503
         assert "not loaded" in ready.json()["checks"]["store_secrets"]
+
+
+async def test_a_secret_the_replica_does_not_know_is_503_not_401_while_the_gateway_cannot_be_asked(
+    infra: Infra, namespace: str
+) -> None:
+    # The stores were loaded once; now the gateway answers nothing (its address has no listener).
+    settings = Settings(namespace=f"{namespace}.ingest{uuid.uuid4().hex[:4]}", amqp_url=infra.amqp_url,
+                        webhook_key=KEY, gateway_url="http://127.0.0.1:1")
+    app = create_app(settings)
+    known(app, (STORE, NONCE, True))
+    async with app_client(app) as client:
+        await app.state.runtime.broker.wait_connected(10)
+        # Perhaps the secret of an install the gateway made a moment ago: not refused, BigCommerce retries.
+        newer = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret(nonce="install-nonce-2"))
+        assert newer.status_code == 503
+        assert newer.json()["error"]["code"] == "secret_unverified"
+        # Within the second the lookup is not repeated, and the answer stays 503.
+        again = await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret(nonce="install-nonce-2"))
+        assert again.status_code == 503
+        metrics = (await client.get("/metrics", headers=OPS)).text
+        assert 'cartio_ingest_secrets_unverified_total{reason="gateway_failed"}' in metrics
+        # The secret it knows needs no lookup.
+        assert (await client.post("/webhooks/bigcommerce", json=webhook(), headers=secret())).status_code == 200

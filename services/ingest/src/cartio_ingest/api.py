@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from cartio_bigcommerce.webhooks import WebhookPayload
 from cartio_contracts.messages import WebhookReceived
 from cartio_ingest.domain import SeenDeliveries, scope_wanted, webhook_message_id
+from cartio_ingest.recheck import SecretRecheck
 from cartio_ingest.settings import Settings
-from cartio_ingest.stores import StoreSecrets, Verdict
+from cartio_ingest.stores import Verdict
 from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
 from cartio_platform.inputs import BadJson, loads_strict
@@ -75,10 +76,13 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
     # The secret is checked before the payload is judged, but needs the store hash the payload names.
     producer = raw.get("producer") if isinstance(raw, dict) else None
     store_hash = producer.split("/", 1)[1] if isinstance(producer, str) and "/" in producer else ""
-    store_secrets: StoreSecrets = request.app.state.store_secrets
-    verdict = store_secrets.judge(store_hash, presented)
+    recheck: SecretRecheck = request.app.state.secret_recheck
+    verdict = await recheck.judge(store_hash, presented)
     if verdict is Verdict.NOT_YET:
         return error_response(503, "stores_loading", "ingest is loading the stores' webhook secrets; retry later")
+    if verdict is Verdict.UNVERIFIED:
+        return error_response(503, "secret_unverified",
+                              "ingest cannot confirm this store's current webhook secret now; retry later")
     if verdict is Verdict.WRONG:
         log.warning("webhook refused: wrong secret", store_hash=store_hash[:32])
         return error_response(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from cartio_ingest import beacons, recovery
 from cartio_ingest.api import router
 from cartio_ingest.domain import RateLimiter, SeenDeliveries
+from cartio_ingest.recheck import Lookup, SecretRecheck
 from cartio_ingest.settings import Settings
-from cartio_ingest.stores import StoreSecrets, fetch_store_states
+from cartio_ingest.stores import StoreSecrets, StoreStates, fetch_store_states
 from cartio_platform.logging import get_logger
 from cartio_platform.runtime import Runtime
 from cartio_platform.settings import ServiceSettings
@@ -34,6 +35,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.beacon_limiter = RateLimiter(settings.beacon_rate_per_minute)
     app.state.seen_deliveries = SeenDeliveries()
     app.state.store_secrets = store_secrets
+    app.state.secret_recheck = SecretRecheck(store_secrets, _lookup(settings) if settings.gateway_url else None,
+                                             interval=settings.secret_lookup_interval,
+                                             per_second=settings.secret_lookups_per_second)
     if settings.gateway_url:
         runtime.every("load-store-secrets", LOAD_RETRY_S, _loader(settings, store_secrets))
     app.include_router(router)
@@ -41,6 +45,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(recovery.router)
 
     return app
+
+
+def _lookup(settings: Settings) -> Lookup:
+    async def lookup(store_hash: str) -> StoreStates:
+        return await fetch_store_states(settings.gateway_url, settings.service_token.get_secret_value(),
+                                        timeout=settings.secret_lookup_timeout, store=store_hash)
+
+    return lookup
 
 
 def _loader(settings: Settings, store_secrets: StoreSecrets) -> Callable[[], Awaitable[None]]:

@@ -31,6 +31,11 @@ class Settings(ServiceSettings):
     # empty: from store.installed events alone (in-process tests).
     gateway_url: str = "http://127.0.0.1:8000"
     secrets_refresh_interval: float = Field(default=60.0, gt=0)
+    # On a secret mismatch ingest asks the gateway for that store's nonce (recheck.py): at most once per
+    # `secret_lookup_interval` seconds per store and `secret_lookups_per_second` over all stores.
+    secret_lookup_interval: float = Field(default=1.0, gt=0)
+    secret_lookups_per_second: int = Field(default=10, ge=1)
+    secret_lookup_timeout: float = Field(default=3.0, gt=0)
     # The scopes Cartio consumes (carts' WEBHOOK_SCOPES); an authentic webhook of another is answered 2xx, dropped.
     webhook_scopes: list[str] = Field(default_factory=lambda: ["store/cart/*", "store/order/*"], min_length=1)
 

@@ -32,6 +32,7 @@ class Verdict(Enum):
     UNINSTALLED = "uninstalled"  # authentic, of the store's last install, but the app is gone: 2xx, dropped
     WRONG = "wrong"  # not this store's current secret: 401
     NOT_YET = "not_yet"  # the replica has not loaded the stores yet and does not know this one: 503
+    UNVERIFIED = "unverified"  # wrong by what the replica knows, and the gateway could not be asked: 503
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,13 @@ class StoreSecrets:
         log.info("store uninstalled", store_hash=envelope.store_hash)
 
     def load(self, states: StoreStates) -> None:
+        """The gateway's answer for every store: from now on a store it did not name is unknown (401)."""
+        self.learn(states)
+        self.loaded = True
+
+    def learn(self, states: StoreStates) -> None:
         for state in states.stores:
             self.remember(state.store_hash, Install(state.webhook_nonce, state.active, state.since))
-        self.loaded = True
 
     async def check(self) -> None:
         """For /readyz: a replica is ready once it knows every store's secret."""
@@ -99,9 +104,13 @@ class StoreSecrets:
         runtime.listen("stores", {StoreInstalled: self.on_installed, StoreUninstalled: self.on_uninstalled})
 
 
-async def fetch_store_states(gateway_url: str, service_token: str, timeout: float = 10.0) -> StoreStates:
-    """Every store the gateway knows, with its current install's nonce (raises httpx errors when it cannot)."""
+async def fetch_store_states(gateway_url: str, service_token: str, timeout: float = 10.0,
+                             store: str | None = None) -> StoreStates:
+    """Every store the gateway knows (or only `store`), with its current install's nonce (raises httpx errors
+    when it cannot)."""
+    params = {"store": store} if store is not None else {}
     async with httpx.AsyncClient(base_url=gateway_url, timeout=timeout) as http:
-        answer = await http.get("/internal/webhook-secrets", headers={"Authorization": f"Bearer {service_token}"})
+        answer = await http.get("/internal/webhook-secrets", params=params,
+                                headers={"Authorization": f"Bearer {service_token}"})
         answer.raise_for_status()
         return StoreStates.model_validate_json(answer.content)
