@@ -147,9 +147,10 @@ def _ordered(r: Row) -> dict[str, Any]:
 
 async def all_products(session: AsyncSession, store_hash: str, period: Period, currency: str | None = None
                        ) -> list[tuple[Any, ...]]:
-    """Every product added or ordered in the period, most added first, then most ordered (the CSV export):
-    (product_id, name, times added, quantity added, times ordered, quantity ordered, revenue, conversion rate),
-    money (in the currency's precision) and rate as the API writes them."""
+    """Every product added or ordered in the period, most added first, then most ordered: (product_id, name,
+    times added, quantity added, times ordered, quantity ordered, revenue, conversion rate), money (in the
+    currency's precision) and rate as the API writes them. The export's rows in Python: the reference that
+    export_query (the CSV the API answers, written by PostgreSQL) is tested against."""
     columns = await running.period_totals(session, store_hash, period.start, period.end)
     p = products.c
     product_ids, names = (await session.execute(

@@ -36,7 +36,7 @@ log = get_logger(__name__)
 
 WINDOWS = (7, 30, 90)
 COLUMNS = (*PRODUCT_COUNTERS, "revenue")
-ROLL_INTERVAL = 300.0  # seconds between the periodic rollovers; a query rolls its own store first anyway
+ROLL_INTERVAL = 300.0  # seconds between the periodic rollovers (until then a query reads the running totals)
 
 
 def _summed(stmt: Insert) -> Insert:
