@@ -15,6 +15,8 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from cartio_contracts import Envelope
 from cartio_platform.security import DEV_ENCRYPTION_KEY, TokenCipher
@@ -179,3 +181,20 @@ async def world(infra: Infra, namespace: str, databases: TempDatabases) -> Async
         if connection is not None:
             await connection.close()
         await system.stop()
+
+
+async def _pending_fetches(world: World, store: StoreCtx) -> int:
+    engine = create_async_engine(world.database_url)
+    try:
+        async with engine.connect() as conn:
+            count = await conn.scalar(sa.text(
+                "SELECT count(*) FROM cart_refreshes WHERE store_hash = :s AND dirty_since IS NOT NULL"),
+                {"s": store.hash})
+    finally:
+        await engine.dispose()
+    return int(count or 0)
+
+
+async def no_read_pending(world: World, store: StoreCtx) -> bool:
+    """Carts has read every cart of the store since its last webhook (no coalesced read is still to come)."""
+    return await _pending_fetches(world, store) == 0

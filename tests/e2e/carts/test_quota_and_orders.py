@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from cartio_platform.testing import wait_until
 
-from .conftest import StoreCtx, World
+from .conftest import StoreCtx, World, no_read_pending
 from .test_webhooks import _at_least, hook_body, simple_products
 
 BURST = 20
@@ -23,23 +23,6 @@ TARGET_CALLS_PER_CHANGE = 1.5
 async def _calls(world: World, store: StoreCtx) -> int:
     usage: dict[str, Any] = (await world.sim.get("/_sim/api_usage", params={"store": store.hash})).json()
     return int(usage["requests"])
-
-
-async def _pending_fetches(world: World, store: StoreCtx) -> int:
-    engine = create_async_engine(world.database_url)
-    try:
-        async with engine.connect() as conn:
-            count = await conn.scalar(sa.text(
-                "SELECT count(*) FROM cart_refreshes WHERE store_hash = :s AND dirty_since IS NOT NULL"),
-                {"s": store.hash})
-    finally:
-        await engine.dispose()
-    return int(count or 0)
-
-
-async def no_read_pending(world: World, store: StoreCtx) -> bool:
-    """Carts has read every cart of the store since its last webhook (no coalesced read is still to come)."""
-    return await _pending_fetches(world, store) == 0
 
 
 async def test_a_burst_of_20_changes_within_a_second_ends_with_the_last_state_at_most_1_5_calls_per_change(

@@ -9,8 +9,7 @@ from typing import Any
 
 from cartio_platform.testing import wait_until
 
-from .conftest import StoreCtx, World
-from .test_quota_and_orders import no_read_pending
+from .conftest import StoreCtx, World, no_read_pending
 from .test_webhooks import simple_products
 
 
