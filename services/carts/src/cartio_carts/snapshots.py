@@ -35,19 +35,43 @@ class Applied:
     changes: list[Change]
 
 
+def checkout_can_matter(cart: Cart, stored: Row | None) -> bool:
+    """Whether reading the checkout can show the merchant something the cart answer does not.
+
+    The checkout adds to the cart only what the shopper entered at checkout: the billing name and email, and
+    shipping and tax once a shipping option is chosen. Checkout changes fire no webhook of their own but move the
+    cart's version and updated time (cart and checkout are one object to BigCommerce, with one version). So it is
+    read for a cart seen for the first time; never for a cart unchanged since the stored snapshot (the checkout
+    did not change either); else once the shopper may have begun checkout: the cart has an email (a guest enters
+    it at checkout's first step; a customer can check out at any time), shipping or tax were seen before, or the
+    cart moved without a change of its own (its items, coupons, customer), which only a checkout change does.
+    """
+    if stored is None:
+        return True
+    updated = domain.utc(cart.updated_time) if cart.updated_time is not None else None
+    if cart.version is not None and cart.version == stored["version"] and updated == stored["bc_updated_time"]:
+        return False
+    if cart.email or stored["shipping"] or stored["tax"]:
+        return True
+    seen, now_ = domain.view_from_row(stored), domain.map_cart(cart, None)
+    return (seen.items, seen.coupon_codes, seen.customer_id) == (now_.items, now_.coupon_codes, now_.customer_id)
+
+
 class Snapshots(Sessions):
     async def fetch_view(
         self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None
     ) -> CartView | None:
-        """The cart as BigCommerce holds it now (with its checkout and, for a customer, their record);
-        None when BigCommerce no longer has it."""
+        """The cart as BigCommerce holds it now (with its checkout when it can carry something new, see
+        `checkout_can_matter`, and, for a customer, their record); None when BigCommerce no longer has it."""
+        checkout: Checkout | None = None
         try:
             if cart is None:
                 cart = await client.get_cart(str(cart_id))
-            try:
-                checkout: Checkout | None = await client.get_checkout(str(cart_id))
-            except NotFound:
-                checkout = None
+            if checkout_can_matter(cart, stored):
+                try:
+                    checkout = await client.get_checkout(str(cart_id))
+                except NotFound:
+                    checkout = None
         except NotFound:
             return None
         customer: Customer | None = None

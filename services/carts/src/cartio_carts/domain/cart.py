@@ -211,7 +211,9 @@ def map_cart(
     created = cart.created_time or (checkout.created_time if checkout else None) or fallback
     updated = cart.updated_time or created
     times = [t for t in (cart.updated_time, checkout.updated_time if checkout else None) if t is not None]
-    seq = (cart.version or 0) + ((checkout.version or 0) if checkout else 0)
+    # The checkout is the cart's (one version): one not read counts as the cart's, so a snapshot read without
+    # it compares with one read with it.
+    seq = (cart.version or 0) + ((checkout.version or 0) if checkout else (cart.version or 0))
     return CartView(
         cart_id=uuid.UUID(cart.id),
         currency=(cart.currency.code if cart.currency else "USD").upper()[:3],
