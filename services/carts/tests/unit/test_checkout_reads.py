@@ -1,0 +1,55 @@
+"""When carts reads a cart's checkout: only when it can show the merchant something the cart answer does not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cartio_bigcommerce import Cart
+from cartio_carts.domain import map_cart
+from cartio_carts.snapshots import checkout_can_matter
+
+from .test_domain import T0, bc_cart, line
+
+
+def stored(cart: Cart, **over: Any) -> dict[str, Any]:
+    """The row carts keeps after reading `cart` (without its checkout)."""
+    view = map_cart(cart, None)
+    row: dict[str, Any] = {
+        "cart_id": view.cart_id, "currency": view.currency, "channel_id": view.channel_id,
+        "customer_id": view.customer_id, "email": view.email, "name": view.name,
+        "items": [i.to_json() for i in view.items], "subtotal": view.subtotal, "discount": view.discount,
+        "coupon_codes": list(view.coupon_codes), "shipping": view.shipping, "tax": view.tax,
+        "grand_total": view.grand_total, "created_at": view.created_at, "updated_at": view.updated_at,
+        "version": view.version, "bc_updated_time": view.clock.updated_time, "bc_seq": view.clock.seq,
+    }
+    return {**row, **over}
+
+
+def test_a_cart_seen_for_the_first_time_has_its_checkout_read() -> None:
+    assert checkout_can_matter(bc_cart([line("a", 1, 1, 5.0)]), None)
+
+
+def test_a_cart_unchanged_since_its_snapshot_has_no_checkout_read_even_with_an_email() -> None:
+    cart = bc_cart([line("a", 1, 1, 5.0)], email="ana@buyer.example")
+    assert not checkout_can_matter(cart, stored(cart))
+
+
+def test_a_guests_item_change_before_checkout_has_no_checkout_read() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    after = bc_cart([line("a", 1, 3, 5.0)], version=2, updated=T0 + timedelta(seconds=5))
+    assert not checkout_can_matter(after, stored(before))
+
+
+def test_a_cart_with_an_email_or_shipping_seen_has_its_checkout_read_on_a_change() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    changed = bc_cart([line("a", 1, 3, 5.0)], version=2, updated=T0 + timedelta(seconds=5))
+    emailed = bc_cart([line("a", 1, 3, 5.0)], version=2, updated=T0 + timedelta(seconds=5), email="a@b.example")
+    assert checkout_can_matter(emailed, stored(before))
+    assert checkout_can_matter(changed, stored(before, shipping=10, tax=2))
+
+
+def test_a_cart_that_moved_without_a_change_of_its_own_has_its_checkout_read() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    moved = bc_cart([line("a", 1, 1, 5.0)], version=2, updated=T0 + timedelta(seconds=5))
+    assert checkout_can_matter(moved, stored(before))
