@@ -28,7 +28,9 @@ GRACE_SECONDS = 30  # terminationGracePeriodSeconds in deploy/k8s, stop_grace_pe
 async def test_sigterm_while_carts_waits_on_bigcommerce_stores_the_change_once_and_exits_cleanly(
     infra: Infra, namespace: str, databases: TempDatabases
 ) -> None:
-    system = System(infra, f"{namespace}.drain", databases, name="drain")
+    # Every webhook read at once (no coalescing window), so the change's own webhook is the handler SIGTERM meets.
+    system = System(infra, f"{namespace}.drain", databases, name="drain",
+                    process_env={"carts": {"CARTIO_REFRESH_SETTLE_SECONDS": "0"}})
     try:
         await system.start()
         store = await system.install()
