@@ -104,6 +104,14 @@ def test_the_checkout_cart_made_for_a_send_is_not_a_new_cart_but_its_order_is_a_
     assert out[(T0.date(), "value_recovered")] == Decimal("40.00")
 
 
+def test_a_checkout_cart_paid_within_the_second_of_its_send_is_a_recovery() -> None:
+    # The order's time has whole seconds: 12:00:00 for a payment at 12:00:00.9, after a send at 12:00:00.5.
+    sent_at = T0 + timedelta(microseconds=500_000)
+    facts = funnel.sent(_snapshot(funnel.CartFacts(), email=True), sent_at, recovery_of=uuid.uuid4())
+    facts = funnel.converted(facts, T0)
+    assert funnel.contributions(facts, UTC_ZONE)[(T0.date(), "carts_recovered")] == 1
+
+
 def test_a_blocked_cart_counts_blocked_not_deleted() -> None:
     facts = funnel.deleted(_snapshot(funnel.CartFacts(), email=False), T0, blocked=True)
     facts = funnel.deleted(facts, T0, blocked=False)

@@ -109,7 +109,9 @@ def contributions(facts: CartFacts, tz: ZoneInfo) -> Contributions:
     if facts.converted_at is not None:
         day = local_day(facts.converted_at, tz)
         out[(day, "carts_converted")] += 1
-        if facts.sent_at is not None and facts.sent_at <= facts.converted_at:
+        # The checkout cart made for a send converts only as its recovery; another cart, if sent first. (An
+        # order's time has whole seconds: a cart paid within the second of its send would look paid before it.)
+        if facts.sent_at is not None and (facts.recovery_of is not None or facts.sent_at <= facts.converted_at):
             out[(day, "carts_recovered")] += 1
             value = facts.order_total if facts.order_total is not None else facts.total
             out[(day, "value_recovered")] += value or Decimal(0)
