@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,7 +39,7 @@ from cartio_platform.db import SessionMaker
 from cartio_platform.infra import Probe, infrastructure_probe, is_infrastructure_error
 from cartio_platform.logging import bind_correlation_id, get_logger
 from cartio_platform.metrics import HANDLER_SECONDS, MESSAGES_CONSUMED
-from cartio_platform.queues import declare_queues, replay_parked
+from cartio_platform.queues import copy_message, declare_queues, replay_parked
 
 log = get_logger(__name__)
 
@@ -270,7 +269,7 @@ class Consumer:
                     retry_in=self.retry_delays[attempt], error=error)
         try:
             await self.broker.publish_message(
-                _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:1000]}),
+                copy_message(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:1000]}),
                 exchange="",
                 routing_key=Topology.delay_for(self.queue, self.retry_delays[attempt]),
             )
@@ -285,7 +284,7 @@ class Consumer:
     async def _park(self, message: AbstractIncomingMessage, error: str) -> None:
         try:
             await self.broker.publish_message(
-                _copy(message, {ERROR_HEADER: error[:1000]}), exchange="", routing_key=Topology.dead(self.queue)
+                copy_message(message, {ERROR_HEADER: error[:1000]}), exchange="", routing_key=Topology.dead(self.queue)
             )
         except Exception as exc:
             log.error("could not park message; leaving unacked", error=str(exc))
@@ -314,18 +313,6 @@ def _attempt(message: AbstractIncomingMessage) -> int:
     value = (message.headers or {}).get(ATTEMPT_HEADER, 0)
     return value if isinstance(value, int) else 0
 
-
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
-    return aio_pika.Message(
-        body=message.body,
-        message_id=message.message_id,
-        type=message.type,
-        content_type=message.content_type,
-        correlation_id=message.correlation_id,
-        timestamp=message.timestamp,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        headers={**(message.headers or {}), **headers},
-    )
 
 
 async def _ack(message: AbstractIncomingMessage) -> None:

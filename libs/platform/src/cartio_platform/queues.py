@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractConnection
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 from aiormq.exceptions import ChannelPreconditionFailed
 
 from cartio_contracts import Topology
@@ -72,17 +72,8 @@ async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None)
             message = await dead.get(no_ack=False, fail=False)
             if message is None:
                 break
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-            republished = aio_pika.Message(
-                body=message.body,
-                message_id=message.message_id,
-                type=message.type,
-                content_type=message.content_type,
-                correlation_id=message.correlation_id,
-                timestamp=message.timestamp,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                headers={**headers, "x-cartio-replayed": True},
-            )
+            # A replay starts afresh: the broker's and our attempt headers (x-...) stay behind.
+            republished = copy_message(message, {"x-cartio-replayed": True}, keep_x_headers=False)
             await channel.default_exchange.publish(republished, routing_key=queue, mandatory=True)
             await message.ack()
             moved += 1
@@ -90,3 +81,19 @@ async def replay_parked(broker: Broker, queue: str, *, limit: int | None = None)
         await channel.close()
     log.info("replayed parked messages", queue=queue, count=moved)
     return moved
+
+
+def copy_message(message: AbstractIncomingMessage, headers: dict[str, Any], *, keep_x_headers: bool = True
+                 ) -> aio_pika.Message:
+    """A persistent copy of `message` for a retry, the dead queue or a replay, with `headers` added."""
+    kept = {k: v for k, v in (message.headers or {}).items() if keep_x_headers or not k.startswith("x-")}
+    return aio_pika.Message(
+        body=message.body,
+        message_id=message.message_id,
+        type=message.type,
+        content_type=message.content_type,
+        correlation_id=message.correlation_id,
+        timestamp=message.timestamp,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers={**kept, **headers},
+    )
