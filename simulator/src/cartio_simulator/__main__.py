@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         host = args.host or settings.host
         port = args.port or settings.port
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        # uvloop and httptools as the services have; no access log line per request (the load tests make thousands).
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
+                    loop="uvloop", http="httptools")
     else:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(bootstrap(args.simulator or settings.public_url, args.gateway, args.shoppers, args.store))
