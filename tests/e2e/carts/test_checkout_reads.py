@@ -73,3 +73,35 @@ async def test_a_guests_cart_change_before_checkout_costs_no_checkout_read_but_b
                                     headers={"X-Auth-Token": store.token})).json()["data"]
     assert Decimal(after["summary"]["tax"]) == Decimal(str(checkout["tax_total"]))
     assert Decimal(after["summary"]["grand_total"]) == Decimal(str(checkout["grand_total"]))
+
+
+async def test_a_guests_shipping_chosen_before_any_email_reaches_the_merchant_with_the_next_item_change(
+    world: World,
+) -> None:
+    store = await world.new_store()
+    product = min(simple_products(await world.products(store), 3), key=lambda p: Decimal(str(p["price"])))
+    cart = await world.shopper_cart(store, [{"product_id": product["id"], "quantity": 1}])
+    stored = await world.wait_cart(store, cart["id"])
+    await wait_until(lambda: no_read_pending(world, store), what="the first reads done")
+    item = stored["items"][0]["id"]
+
+    # A headless checkout takes the consignment first (shipping address and option, no webhook of its own) and
+    # the billing address later: the guest's cart has no email yet when the shopper changes a quantity.
+    shipped = await world.sim.post(f"/_sim/carts/{cart['id']}/shipping", params={"store": store.hash},
+                                   json={"email": "guest@buyer.example", "country_code": "GB"})
+    assert shipped.status_code == 200, shipped.text
+    changed = await world.sim.patch(f"/_sim/carts/{cart['id']}/items/{item}", params={"store": store.hash},
+                                    json={"quantity": 2})
+    assert changed.status_code == 200, changed.text
+    assert not changed.json()["email"]
+    await world.wait_cart(store, cart["id"], lambda c: c["items"][0]["quantity"] == 2)
+    await wait_until(lambda: no_read_pending(world, store), what="the change read")
+
+    checkout = (await world.sim.get(f"/stores/{store.hash}/v3/checkouts/{cart['id']}",
+                                    headers={"X-Auth-Token": store.token})).json()["data"]
+    assert Decimal(str(checkout["shipping_cost_total_ex_tax"])) > 0, "the guest's shipping costs something"
+    summary = (await world.cart(store, cart["id"])).json()["summary"]
+    assert Decimal(summary["shipping"]) == Decimal(str(checkout["shipping_cost_total_ex_tax"])) + Decimal(
+        str(checkout["handling_cost_total_ex_tax"]))
+    assert Decimal(summary["tax"]) == Decimal(str(checkout["tax_total"]))
+    assert Decimal(summary["grand_total"]) == Decimal(str(checkout["grand_total"]))
