@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -154,10 +155,31 @@ async def databases(infra: Infra, run_id: str) -> AsyncIterator[TempDatabases]:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port nothing listens on, for a process about to start, chosen at random below the kernel's ephemeral
+    range: a port the kernel hands out for `bind(0)` is handed out again to the next asker (another test run
+    on the machine) once freed, and outgoing connections take ports from that range too, so a service started
+    a few seconds later could find its port taken (seen in CI: "address already in use" for a minute)."""
+    low, _ = _ephemeral_range()
+    for _attempt in range(100 if low > 11_000 else 0):
+        port = random.randrange(10_000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # an unusual ephemeral range: the kernel's choice after all
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        chosen: int = s.getsockname()[1]
+        return chosen
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 async def wait_until(predicate: Any, *, timeout: float = 10.0, interval: float = 0.05, what: str = "condition") -> Any:
