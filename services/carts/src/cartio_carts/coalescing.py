@@ -58,26 +58,29 @@ class Coalescer:
         self.max_delay = timedelta(seconds=settings.refresh_max_delay_seconds)
 
     async def on_change(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, received_at: datetime,
-                        *, gone: bool = False) -> None:
+                        *, gone: bool = False, update: bool = False) -> None:
         """A webhook (ingest got it at `received_at`) says the cart changed: nothing when a later fetch saw it,
         else fetch it now, or once its burst has settled. `gone` (the cart was deleted, it says): fetched now
-        unless covered, and a 404 then marks it deleted by the shopper."""
+        unless covered, and a 404 then marks it deleted by the shopper. `update`: it is `store/cart/updated`,
+        one change of the cart's own, counted for the fetch that covers it (see `checkout_can_matter`)."""
         service = self.service
         await service.lock(unit, cart_id)
         at = now()
         found = await refreshes.marker(unit, cart_id)
         if refreshes.covered(found, received_at):
             return
+        counted = int(update)
         if not gone and refreshes.should_wait(found, at, self.settle):
             since, due = refreshes.next_due(found, at, self.settle, self.max_delay)
-            await refreshes.mark_dirty(unit, cart_id, since=since, due=due)
+            await refreshes.mark_dirty(unit, cart_id, since=since, due=due, updates=counted)
             return
         try:
-            await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper" if gone else "unknown")
+            await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper" if gone else "unknown",
+                                  updates=(found.updates if found is not None else 0) + counted)
         except (RateLimited, Transient) as exc:
             # No write was made before the fetch failed: keep the change for later, answer the webhook.
             due = at + retry_after(exc, 0)
-            await refreshes.mark_dirty(unit, cart_id, since=at, due=due)
+            await refreshes.mark_dirty(unit, cart_id, since=at, due=due, updates=counted)
             log.warning("BigCommerce cannot answer now; cart fetch deferred", store_hash=unit.store_hash,
                         cart_id=str(cart_id), error=str(exc), due_at=due.isoformat())
 
@@ -125,7 +128,7 @@ class Coalescer:
                 if found is None or found.dirty_since is None:
                     return False  # another fetch covered it meanwhile
                 client = await service.clients.get(due.store_hash, unit.session)
-                await service.refresh(unit, client, due.cart_id, actor=SHOPPER)
+                await service.refresh(unit, client, due.cart_id, actor=SHOPPER, updates=found.updates)
             return True
         except (RateLimited, Transient) as exc:
             wait = retry_after(exc, due.attempts + 1)

@@ -119,7 +119,8 @@ class Handlers:
         elif scope == "store/cart/abandoned":
             await self._abandoned(unit, client, cart_id, data.get("token"), hook)
         else:
-            await self.coalescer.on_change(unit, client, cart_id, hook.received_at)
+            await self.coalescer.on_change(unit, client, cart_id, hook.received_at,
+                                           update=scope == "store/cart/updated")
 
     async def _converted(self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, raw: Any) -> None:
         """Converted only if BigCommerce has the order, for this cart; it is recorded as its webhooks would."""

@@ -34,6 +34,9 @@ cart_refreshes = sa.Table(
     sa.Column("dirty_since", TS),
     sa.Column("due_at", TS),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # `store/cart/updated` webhooks marked since the last fetch: each stands for one change of the cart's own
+    # (items, email, customer), so the version moving further says the checkout changed (`checkout_can_matter`).
+    sa.Column("updates", sa.Integer, nullable=False, server_default="0"),
     # A replica took the fetch until then (another one takes it over after).
     sa.Column("claimed_until", TS),
 )
@@ -44,6 +47,7 @@ class Marker:
     fetched_at: datetime | None
     dirty_since: datetime | None
     due_at: datetime | None
+    updates: int = 0
 
 
 def _key(unit: Unit, cart_id: uuid.UUID) -> sa.ColumnElement[bool]:
@@ -52,10 +56,11 @@ def _key(unit: Unit, cart_id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 async def marker(unit: Unit, cart_id: uuid.UUID) -> Marker | None:
     row = (await unit.session.execute(
-        sa.select(cart_refreshes.c.fetched_at, cart_refreshes.c.dirty_since, cart_refreshes.c.due_at)
+        sa.select(cart_refreshes.c.fetched_at, cart_refreshes.c.dirty_since, cart_refreshes.c.due_at,
+                  cart_refreshes.c.updates)
         .where(_key(unit, cart_id))
     )).first()
-    return None if row is None else Marker(row.fetched_at, row.dirty_since, row.due_at)
+    return None if row is None else Marker(row.fetched_at, row.dirty_since, row.due_at, row.updates)
 
 
 def covered(found: Marker | None, received_at: datetime) -> bool:
@@ -81,12 +86,13 @@ def next_due(found: Marker | None, at: datetime, settle: timedelta, max_delay: t
     return since, min(at + settle, since + max_delay)
 
 
-async def mark_dirty(unit: Unit, cart_id: uuid.UUID, *, since: datetime, due: datetime) -> None:
+async def mark_dirty(unit: Unit, cart_id: uuid.UUID, *, since: datetime, due: datetime, updates: int = 0) -> None:
+    """The cart waits for a fetch at `due`; `updates` more `store/cart/updated` webhooks wait with it."""
     stmt = pg_insert(cart_refreshes).values(store_hash=unit.store_hash, cart_id=cart_id, dirty_since=since,
-                                            due_at=due)
+                                            due_at=due, updates=updates)
     await unit.session.execute(stmt.on_conflict_do_update(
         index_elements=[cart_refreshes.c.store_hash, cart_refreshes.c.cart_id],
-        set_={"dirty_since": since, "due_at": due},
+        set_={"dirty_since": since, "due_at": due, "updates": cart_refreshes.c.updates + updates},
     ))
 
 
@@ -95,5 +101,6 @@ async def fetched(unit: Unit, cart_id: uuid.UUID, at: datetime) -> None:
     stmt = pg_insert(cart_refreshes).values(store_hash=unit.store_hash, cart_id=cart_id, fetched_at=at)
     await unit.session.execute(stmt.on_conflict_do_update(
         index_elements=[cart_refreshes.c.store_hash, cart_refreshes.c.cart_id],
-        set_={"fetched_at": at, "dirty_since": None, "due_at": None, "attempts": 0, "claimed_until": None},
+        set_={"fetched_at": at, "dirty_since": None, "due_at": None, "attempts": 0, "claimed_until": None,
+              "updates": 0},
     ))

@@ -35,7 +35,7 @@ class Applied:
     changes: list[Change]
 
 
-def checkout_can_matter(cart: Cart, stored: Row | None) -> bool:
+def checkout_can_matter(cart: Cart, stored: Row | None, updates: int | None = None) -> bool:
     """Whether reading the checkout can show the merchant something the cart answer does not.
 
     The checkout adds to the cart only what the shopper entered at checkout: the billing name and email, and
@@ -44,7 +44,11 @@ def checkout_can_matter(cart: Cart, stored: Row | None) -> bool:
     read for a cart seen for the first time; never for a cart unchanged since the stored snapshot (the checkout
     did not change either); else once the shopper may have begun checkout: the cart has an email (a guest enters
     it at checkout's first step; a customer can check out at any time), shipping or tax were seen before, or the
-    cart moved without a change of its own (its items, coupons, customer), which only a checkout change does.
+    cart moved further than its own changes explain, which only a checkout change does. `updates` is the number
+    of `store/cart/updated` webhooks the read covers, one per change of the cart's own (items, email, customer):
+    a version that moved by more had a checkout change too (a headless checkout can take a guest's consignment
+    before any email). Without that count (a read not caused by webhooks), only a move with no change of its own
+    (items, coupons, customer) tells.
     """
     if stored is None:
         return True
@@ -53,21 +57,28 @@ def checkout_can_matter(cart: Cart, stored: Row | None) -> bool:
         return False
     if cart.email or stored["shipping"] or stored["tax"]:
         return True
+    # A webhook still on its way when the read began makes one read more; one that came after a read that saw
+    # its change is counted for the next read and can hide a checkout change until a later one.
+    moved = cart.version - stored["version"] if cart.version is not None and stored["version"] is not None else None
+    if updates is not None and moved is not None and moved > updates:
+        return True
     seen, now_ = domain.view_from_row(stored), domain.map_cart(cart, None)
     return (seen.items, seen.coupon_codes, seen.customer_id) == (now_.items, now_.coupon_codes, now_.customer_id)
 
 
 class Snapshots(Sessions):
     async def fetch_view(
-        self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None
+        self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None,
+        updates: int | None = None,
     ) -> CartView | None:
         """The cart as BigCommerce holds it now (with its checkout when it can carry something new, see
-        `checkout_can_matter`, and, for a customer, their record); None when BigCommerce no longer has it."""
+        `checkout_can_matter`, and, for a customer, their record); None when BigCommerce no longer has it.
+        `updates`: the `store/cart/updated` webhooks this read covers (None: not a read for webhooks)."""
         checkout: Checkout | None = None
         try:
             if cart is None:
                 cart = await client.get_cart(str(cart_id))
-            if checkout_can_matter(cart, stored):
+            if checkout_can_matter(cart, stored, updates):
                 try:
                     checkout = await client.get_checkout(str(cart_id))
                 except NotFound:
@@ -152,11 +163,12 @@ class Snapshots(Sessions):
     async def refresh(
         self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, *, actor: str = SHOPPER,
         mine: Callable[[Change], bool] | None = None, cart: Cart | None = None,
-        gone_reason: domain.DeleteReason = "unknown",
+        gone_reason: domain.DeleteReason = "unknown", updates: int | None = None,
     ) -> Applied:
         """Fetch the cart from BigCommerce and apply it; a cart BigCommerce no longer has is deleted.
 
-        A fetch made here (no `cart` given) covers every webhook marked for the cart before it began."""
+        A fetch made here (no `cart` given) covers every webhook marked for the cart before it began (`updates`
+        of them `store/cart/updated`, when the fetch is for webhooks)."""
         store_hash = unit.store_hash
         await self.lock(unit, cart_id)
         stored = await self.get_row(unit, cart_id)
@@ -166,7 +178,7 @@ class Snapshots(Sessions):
             await refreshes.fetched(unit, cart_id, now())  # nothing a fetch could change: nothing pending
             return Applied(stored, False, [])
         began = now()
-        view = await self.fetch_view(client, cart_id, stored=stored, cart=cart)
+        view = await self.fetch_view(client, cart_id, stored=stored, cart=cart, updates=updates)
         if cart is None:
             await refreshes.fetched(unit, cart_id, began)
         if view is None:

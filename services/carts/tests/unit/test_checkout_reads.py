@@ -53,3 +53,17 @@ def test_a_cart_that_moved_without_a_change_of_its_own_has_its_checkout_read() -
     before = bc_cart([line("a", 1, 1, 5.0)])
     moved = bc_cart([line("a", 1, 1, 5.0)], version=2, updated=T0 + timedelta(seconds=5))
     assert checkout_can_matter(moved, stored(before))
+
+
+def test_a_guests_cart_that_moved_further_than_its_updates_explain_has_its_checkout_read() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    # one quantity change (one store/cart/updated) and a consignment taken before any email: version 1 -> 3
+    changed = bc_cart([line("a", 1, 3, 5.0)], version=3, updated=T0 + timedelta(seconds=5))
+    assert checkout_can_matter(changed, stored(before), updates=1)
+
+
+def test_a_guests_burst_of_changes_each_with_its_update_has_no_checkout_read() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    burst = bc_cart([line("a", 1, 7, 5.0)], version=21, updated=T0 + timedelta(seconds=5))
+    assert not checkout_can_matter(burst, stored(before), updates=20)
+    assert not checkout_can_matter(burst, stored(before), updates=22)  # late ones counted: no read either
