@@ -13,18 +13,18 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cartio_contracts import Envelope, Message
+from cartio_platform.access import AccessLog
 from cartio_platform.broker import Broker
 from cartio_platform.consumer import Consumer
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.errors import install_error_handlers
 from cartio_platform.health import Check, broker_check, consumers_check, database_check, health_router
-from cartio_platform.logging import bind_correlation_id, configure_logging, current_correlation_id, get_logger
+from cartio_platform.logging import configure_logging, current_correlation_id, get_logger
 from cartio_platform.messaging import Handler, Listener, ListenerHandler, Unit, bindings_for, dispatch_table, publish
-from cartio_platform.metrics import HTTP_REQUESTS
 from cartio_platform.outbox import OutboxRelay
 from cartio_platform.periodic import Periodic, prune_messages
 from cartio_platform.settings import ServiceSettings
@@ -185,20 +185,7 @@ class Runtime:
         app.state.runtime = self
         install_error_handlers(app)
 
-        @app.middleware("http")
-        async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            # Every request has a correlation id (the caller's, else a fresh one): its logs and events carry it.
-            bind_correlation_id(request.headers.get("x-correlation-id", "")[:200] or str(uuid.uuid4()))
-            started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            path = getattr(route, "path", "(unmatched)")
-            HTTP_REQUESTS.labels(method=request.method, route=path, status=str(response.status_code)).inc()
-            if path not in ("/healthz", "/readyz", "/metrics"):
-                log.info("request", method=request.method, route=path, status=response.status_code,
-                         ms=round((time.perf_counter() - started) * 1000, 1))
-            return response
-
+        app.add_middleware(AccessLog)
         return app
 
 
