@@ -55,5 +55,6 @@ test: setup infra lint ui browser
 		$(VENV)/pytest
 
 bench: setup infra
+	@./scripts/ensure-bench-tools.sh
 	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
 		$(VENV)/python -m bench
