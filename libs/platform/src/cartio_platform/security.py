@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Request
@@ -57,16 +57,17 @@ class TokenCipher:
             raise ValueError("token cannot be decrypted with this key") from exc
 
 
-def require_service_token(request: Request) -> None:
+async def require_service_token(request: Request) -> None:
     """FastAPI dependency of every internal API: `Authorization: Bearer <CARTIO_SERVICE_TOKEN>` (the app's
-    `state.settings`)."""
+    `state.settings`). `async def`, though it awaits nothing: FastAPI runs a plain `def` dependency in a worker
+    thread, a thread hop on every internal call."""
     _check_bearer(request, request.app.state.settings.service_token.get_secret_value())
 
 
-def service_token_of(expected: str) -> Callable[[Request], None]:
+def service_token_of(expected: str) -> Callable[[Request], Awaitable[None]]:
     """The same check as a dependency that is given the token (the platform's /readyz and /metrics)."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         _check_bearer(request, expected)
 
     return check

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import FastAPI, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,6 +14,7 @@ from cartio_gateway.errors import (
     PageError,
     http_error_handler,
 )
+from cartio_gateway.headers import SecurityHeaders
 from cartio_gateway.live import LIVE_MODELS, LiveHub, store_live_event
 from cartio_gateway.maintenance import maintain
 from cartio_gateway.settings import Settings
@@ -66,17 +65,5 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
 
     app.add_middleware(BodyCap, limit=settings.max_body_bytes, prefix="/api")
-    frame_ancestors = settings.frame_ancestors
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Shown inside the BigCommerce control panel's iframe, and nowhere else.
-            response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {frame_ancestors}")
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     return app

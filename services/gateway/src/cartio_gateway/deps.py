@@ -40,7 +40,13 @@ _AUDIT_ENTRY = "cartio_audit_entry"
 _AUDIT_DOWN = "cartio_audit_down"
 
 
-def get_settings(request: Request) -> Settings:
+# `async def` though they await nothing: FastAPI runs a plain `def` dependency in a worker thread, a thread hop
+# on every call.
+async def get_gateway(request: Request) -> Gateway:
+    return gateway(request)
+
+
+async def get_settings(request: Request) -> Settings:
     return gateway(request).settings
 
 
@@ -69,7 +75,7 @@ async def changing_session(
     return session
 
 
-GatewayDep = Annotated[Gateway, Depends(gateway)]
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[CurrentSession, Depends(current_session)]
 ChangingSessionDep = Annotated[CurrentSession, Depends(changing_session)]

@@ -1,7 +1,8 @@
 """A client of one internal service (carts, blacklist, notifier, reports): the session's store in the path.
 
-`forward` passes the service's status and JSON body through to the browser (its errors are already the
-platform's shape); the service being down is 503, the service refusing our token 502.
+`forward` passes the service's status and JSON body through to the browser as they came (its errors are already
+the platform's shape); the service being down is 503, the service refusing our token 502, a body that is not
+JSON 502 (503 on a 5xx).
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ class InternalClient:
         status = upstream.status_code
         if status == 204 or not upstream.content:
             return Response(status_code=status, headers=NO_STORE)
+        if upstream.headers.get("content-type", "").startswith("application/json"):
+            # Our services answer JSON in the platform's shapes: passed through as bytes, not decoded and
+            # encoded again (issue 16: 50 cart rows parsed and rendered once more on every page of the list).
+            return Response(upstream.content, status_code=status, headers=NO_STORE, media_type="application/json")
         try:
             content = upstream.json()
         except ValueError:

@@ -63,6 +63,8 @@ async def find_session(sessionmaker: SessionMaker, session_id: str) -> CurrentSe
         )
     )
     async with sessionmaker() as db:
+        # One statement, read alone: no BEGIN and ROLLBACK around it (two round trips of every /api call).
+        await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = (await db.execute(query)).first()
     if row is None:
         return None
