@@ -7,6 +7,7 @@ raises domain errors (`domain.errors`); they become HTTP answers here, in one pl
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated, Any
 
@@ -25,6 +26,8 @@ from . import domain, queries
 from .actions import Actions
 from .clients import StoreUnavailable
 from .domain.errors import CartError, Conflicting, Missing, Refused, Unavailable, bigcommerce_unavailable
+from .domain.search import index_part
+from .search_sample import SearchSampler
 from .views import CartInFull, CartPage, OrderResult, ProductPage, SendResult, cart_summary, product_out
 
 log = get_logger(__name__)
@@ -105,7 +108,7 @@ class OrderIn(Body):
     status_id: int = Field(default=7, ge=1, le=14, description="Orders v2 status; default 7 Awaiting Payment")
 
 
-def store_of(store: str) -> str:
+async def store_of(store: str) -> str:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store")
     return store
@@ -118,7 +121,17 @@ def cart_uuid(cart_id: str) -> uuid.UUID:
         raise ApiError(404, "cart_not_found", "No such cart in this store") from None
 
 
-def actions_of(request: Request) -> Actions:
+def search_sampler(request: Request) -> SearchSampler:
+    """The process's sample for the text filter (made at the first filtered listing)."""
+    state = request.app.state
+    if not hasattr(state, "search_sampler"):
+        state.search_sampler = SearchSampler()
+    sampler: SearchSampler = state.search_sampler
+    return sampler
+
+
+# The dependencies are `async def`: FastAPI runs a plain `def` one in a worker thread, a thread hop per request.
+async def actions_of(request: Request) -> Actions:
     actions: Actions = request.app.state.actions
     return actions
 
@@ -133,6 +146,9 @@ def checked_key(value: str | None) -> str | None:
 Store = Annotated[str, Depends(store_of)]
 Act = Annotated[Actions, Depends(actions_of)]
 REPLAYED = {"Idempotent-Replayed": "true"}
+# The merchant's reads run without BEGIN and ROLLBACK (two round trips of every call). Nothing is lost by it: under
+# READ COMMITTED each statement of a transaction takes its own snapshot anyway.
+READ_ONLY = {"isolation_level": "AUTOCOMMIT"}
 
 router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
 
@@ -151,7 +167,11 @@ async def list_carts(request: Request, store: Store, actions: Act) -> CartPage:
         )
     except domain.BadParameter as exc:
         raise ApiError(422, "invalid_parameter", str(exc), parameter=exc.name) from None
+    if query.q:
+        sample = await search_sampler(request).sample(actions.db)
+        query = dataclasses.replace(query, q_index_part=index_part(query.q, sample))
     async with actions.db() as session:
+        await session.connection(execution_options=READ_ONLY)
         rows, next_cursor = await queries.list_carts(session, store, query)
     return CartPage(items=[cart_summary(r) for r in rows], next_cursor=next_cursor)
 
@@ -159,6 +179,7 @@ async def list_carts(request: Request, store: Store, actions: Act) -> CartPage:
 @router.get("/carts/{cart_id}")
 async def get_cart(store: Store, cart_id: str, actions: Act) -> CartInFull:
     async with actions.db() as session:
+        await session.connection(execution_options=READ_ONLY)
         return await actions.cart_in_full(session, store, cart_uuid(cart_id))
 
 

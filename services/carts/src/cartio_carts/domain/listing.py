@@ -31,6 +31,8 @@ class ListQuery:
     min_total: Decimal | None = None
     limit: int = 50
     after: tuple[datetime, uuid.UUID] | None = None
+    # The rare part of `q` the trigram index is asked for (domain.search.index_part); None: `q` itself.
+    q_index_part: str | None = None
 
 
 MAX_LIMIT = 200
