@@ -8,8 +8,9 @@ default the local ones). The app is installed into the simulator's store and a s
 in `GET /api/carts`; then the store gets a million carts (and another store a tenth as many) written straight
 into carts' database with bench/carts_list.py's generator, indexed and analysed. Measured, with the merchant's
 session cookie, sequentially: `GET /api/carts` over `--requests` requests of the kinds of bench/carts_list.py,
-`GET /api/carts/{id}` of a few carts, and for comparison carts' own `GET /internal/stores/{store}/carts` on the
-same data. Databases and the namespace are dropped at the end. Not part of `make test`.
+`GET /api/carts/{id}` of a few carts, and for comparison (the baseline: what the gateway hop adds is the
+difference) carts' own `GET /internal/stores/{store}/carts` and `.../carts/{id}` on the same data. Databases
+and the namespace are dropped at the end. Not part of `make test`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bench.carts_list import (  # noqa: E402
     fill,
     machine,
     measure,
+    pct,
     table,
     write_section,
 )
@@ -43,6 +45,7 @@ from cartio_platform.testing import wait_until  # noqa: E402
 from cartio_platform.testing.system import SERVICE_TOKEN, Merchant, System  # noqa: E402
 
 OTHER = "otherstore"
+TARGET_P95_MS = 20.0  # issue 16: the dashboard's listing through the gateway, p95 over all requests
 
 
 async def first_cart(system: System, merchant: Merchant, store: str) -> str:
@@ -58,17 +61,31 @@ async def first_cart(system: System, merchant: Merchant, store: str) -> str:
     return str(made["id"])
 
 
-async def cart_pages(merchant: Merchant, ids: list[str], rounds: int) -> list[float]:
-    """Milliseconds of `GET /api/carts/{id}` for each cart, `rounds` times over."""
+async def cart_pages(merchant: Merchant | httpx.AsyncClient, ids: list[str], rounds: int,
+                     path: str = "/api/carts") -> list[float]:
+    """Milliseconds of `GET {path}/{id}` for each cart, `rounds` times over (the merchant's `/api/carts`, or
+    carts' own `/internal/stores/{store}/carts` on its client)."""
     timings: list[float] = []
     for _ in range(rounds):
         for cart_id in ids:
             started = time.perf_counter()
-            answer = await merchant.get(f"/api/carts/{cart_id}")
+            answer = await merchant.get(f"{path}/{cart_id}")
             timings.append((time.perf_counter() - started) * 1000)
             answer.raise_for_status()
             assert answer.json()["id"] == cart_id, answer.text
     return timings
+
+
+def hop_line(through: dict[str, list[float]], direct: dict[str, list[float]]) -> str:
+    """The gateway's share in a sentence: p50 and p95 over all requests, through it and straight to carts."""
+    def over_all(timings: dict[str, list[float]], p: float) -> float:
+        return pct([t for values in timings.values() for t in values], p)
+
+    p50, p95 = over_all(through, 50), over_all(through, 95)
+    d50, d95 = over_all(direct, 50), over_all(direct, 95)
+    return (f"Through the gateway / straight to carts, over all requests: p50 {p50:.1f} / {d50:.1f} ms (the hop "
+            f"adds {p50 - d50:.1f} ms, ratio {p50 / d50:.2f}), p95 {p95:.1f} / {d95:.1f} ms (ratio {p95 / d95:.2f}); "
+            f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if p95 < TARGET_P95_MS else '**NOT met**'}.")
 
 
 async def main() -> None:
@@ -103,6 +120,7 @@ async def main() -> None:
         async with httpx.AsyncClient(base_url=system.url("carts"), timeout=30,
                                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as internal:
             direct = await measure(internal, f"/internal/stores/{store}/carts", args.requests, deep_cursor)
+            one_direct = await cart_pages(internal, ids, rounds=3, path=f"/internal/stores/{store}/carts")
 
     lines = [
         f"## gateway: `GET /api/carts` (the merchant's session) with {args.carts:,} carts",
@@ -120,12 +138,14 @@ async def main() -> None:
         f"`GET /api/carts/{{id}}` (the cart in full with its timeline), {len(set(ids))} carts from the top and from "
         "90 % deep, each three times:",
         "",
-        *table({"cart in full": one_cart}, total=None),
+        *table({"cart in full": one_cart, "the same, straight to carts": one_direct}, total=None),
         "",
         "The same listing requests straight to carts' `GET /internal/stores/{store}/carts` in the same run, on the "
         "same data (what the gateway hop adds is the difference):",
         "",
         *table(direct),
+        "",
+        hop_line(timings, direct),
     ]
     report = "\n".join(lines)
     print("\n" + report)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -27,10 +28,12 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from cartio_carts import domain
+from cartio_carts import domain, queries
+from cartio_carts.domain.search import Sample, index_part
 from cartio_carts.queries import listing_query
+from cartio_carts.search_sample import SearchSampler
 from cartio_platform.db import drop_database, ensure_database
 from cartio_platform.migrate import upgrade_async
 from cartio_platform.testing import Infra, TempDatabases, delete_namespace, free_port
@@ -263,12 +266,19 @@ async def main() -> None:
         total, size, deep_cursor = await describe(engine, STORE, args.carts)
         print(f"filled and indexed in {fill_seconds:.0f} s: {total:,} rows, table with indexes {size}")
 
+        async with AsyncSession(engine) as session:
+            sample = Sample.of(await queries.search_texts(session, SearchSampler().rows))
+        part = index_part("shopper12345", sample)
         plans = [
             await explain(engine, "first page", domain.parse_list_query(limit="50")),
             await explain(engine, "deep cursor page (~900,000th cart)",
                           domain.parse_list_query(limit="50", cursor=deep_cursor)),
             await explain(engine, "status=active", domain.parse_list_query(limit="50", status="active")),
-            await explain(engine, "q=shopper12345", domain.parse_list_query(limit="50", q="shopper12345")),
+            await explain(engine, "q=shopper12345, all of it asked of the trigram index (before issue 16)",
+                          domain.parse_list_query(limit="50", q="shopper12345")),
+            await explain(engine, f"q=shopper12345, the index asked for its rare part {part!r} (what carts does)",
+                          dataclasses.replace(domain.parse_list_query(limit="50", q="shopper12345"),
+                                              q_index_part=part)),
         ]
         for label, plan in plans:
             print(f"\n--- EXPLAIN ANALYZE: {label}\n{plan}")
