@@ -85,6 +85,40 @@ async def test_the_old_installs_secret_is_401_after_a_reinstall_even_though_inge
     assert refused.json()["error"]["code"] == "wrong_secret"
 
 
+async def test_webhooks_with_the_secret_of_a_reinstall_whose_hooks_are_rewritten_but_not_saved_are_accepted(
+    system: System,
+) -> None:
+    store = await system.install(await system.new_store())
+    old = await system.webhook_secret(store)
+    payload = system.webhook(store, "store/cart/updated", str(uuid.uuid4()))
+    await wait_until(lambda: _accepted(system, store, payload, old), what="ingest knows the install")
+
+    # A reinstall held still between rewriting the hooks' headers and saving the install: BigCommerce fails the
+    # step after the hooks (the storefront script), so the gateway never saves it.
+    faults = {"api_error_rate": 1, "api_fault_paths": ["/content/scripts"]}
+    assert (await system.sim_call("POST", "/_sim/faults", json=faults)).status_code == 200
+    try:
+        stopped = await system.sim_call("POST", "/_sim/install", store=store)
+    finally:
+        await system.sim_call("POST", "/_sim/faults", json={})
+    assert stopped.status_code != 200, stopped.text
+    new = await system.webhook_secret(store)  # what BigCommerce sends from now on
+    assert new != old
+
+    answer = await system.post_webhook(store, payload, secret=new)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] is True
+    assert (await system.post_webhook(store, payload, secret=old)).status_code == 200  # hooks not yet rewritten
+
+    # The next install finishes: only its own secret is accepted.
+    await system.install(store)
+    newest = await system.webhook_secret(store)
+    await wait_until(lambda: _accepted(system, store, payload, newest), what="the finished install's secret")
+    for stale in (old, new):
+        refused = await system.post_webhook(store, payload, secret=stale)
+        assert refused.status_code == 401, refused.text
+
+
 async def test_the_gateway_answers_one_stores_nonce_and_refuses_a_store_that_is_not_a_hash(system: System) -> None:
     store = await system.install(await system.new_store())
     token = {"Authorization": f"Bearer {system.service_token}"}

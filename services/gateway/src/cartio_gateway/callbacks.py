@@ -74,6 +74,7 @@ async def install(
     client = gw.bigcommerce(store_hash, token.access_token)
     # Every install has a webhook secret of its own: the hooks' headers change now, the old secret dies.
     nonce = new_install_nonce()
+    await _save_pending_nonce(gw, store_hash, nonce)
     try:
         changes = await ensure_registered(client, settings, nonce)
     except RegistrationFailed as exc:
@@ -95,8 +96,10 @@ async def install(
         async with gw.runtime.unit(store_hash) as unit:
             db = unit.session
             await _save_store(gw, db, token, store_hash, now, info)
-            await db.execute(sa.update(t.stores).where(t.stores.c.store_hash == store_hash)
-                             .values(webhook_nonce=nonce))
+            # The hooks carry the new secret now: it is the current one (a newer install's pending one stays).
+            pending = t.stores.c.webhook_nonce_pending
+            await db.execute(sa.update(t.stores).where(t.stores.c.store_hash == store_hash).values(
+                webhook_nonce=nonce, webhook_nonce_pending=sa.case((pending == nonce, None), else_=pending)))
             await _upsert_user(db, store_hash, owner.id, owner.email, role="owner")
             await db.execute(
                 sa.update(t.users)
@@ -125,6 +128,21 @@ async def install(
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, settings, gw.signer, session_id)
     return response
+
+
+async def _save_pending_nonce(gw: Gateway, store_hash: str, nonce: str) -> None:
+    """Before the hooks' headers are rewritten with the new install's secret: BigCommerce sends it from the first
+    rewritten hook on, while this install is not saved yet, so ingest (which asks `/internal/webhook-secrets` on a
+    mismatch) must be able to learn it. A store the gateway does not know yet has no row to keep it in: its hooks
+    are new, and ingest refuses its webhooks until the install is saved, as before."""
+    try:
+        async with gw.db() as db, db.begin():
+            await db.execute(sa.update(t.stores).where(t.stores.c.store_hash == store_hash)
+                             .values(webhook_nonce_pending=nonce))
+    except Exception as exc:
+        log.error("install: saving the new webhook secret failed", store_hash=store_hash, error=str(exc))
+        raise PageError(503, "Installation not finished", "Cartio could not save the installation.",
+                        hint="Nothing was changed in your store. " + RETRY_HINT) from exc
 
 
 def _check_scopes(granted: str, required: list[str]) -> None:

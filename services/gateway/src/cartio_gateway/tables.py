@@ -25,6 +25,9 @@ stores = sa.Table(
     sa.Column("purge_after", sa.DateTime(timezone=True)),
     # This install's random nonce in the webhook secret (cartio_platform.security); NULL: an older install.
     sa.Column("webhook_nonce", sa.String(64)),
+    # The nonce of an install under way: the hooks may already carry its secret (set before they are rewritten,
+    # cleared when the install is saved and it becomes webhook_nonce).
+    sa.Column("webhook_nonce_pending", sa.String(64)),
     sa.Column("timezone", sa.String(64)),  # IANA name from the store's information at install (/api/me)
     sa.Index("stores_purge_after", "purge_after", postgresql_where=sa.text("purge_after IS NOT NULL")),
 )

@@ -40,6 +40,9 @@ class Install:
     nonce: str | None  # None: an install from before per-install secrets
     active: bool
     since: datetime  # when the store was installed or uninstalled
+    # The nonce of an install under way: the gateway rewrites the hooks' headers with it before it saves that
+    # install, so BigCommerce may send its secret already. Accepted too, until the install is known.
+    pending: str | None = None
 
 
 class StoreState(BaseModel):
@@ -47,6 +50,7 @@ class StoreState(BaseModel):
 
     store_hash: str
     webhook_nonce: str | None
+    webhook_nonce_pending: str | None = None
     active: bool
     since: AwareDatetime
 
@@ -65,8 +69,15 @@ class StoreSecrets:
         install = self._stores.get(store_hash)
         if install is None:
             return Verdict.WRONG if self.loaded else Verdict.NOT_YET
-        if not webhook_secret_matches(self._key, store_hash, presented, install.nonce):
+        current = webhook_secret_matches(self._key, store_hash, presented, install.nonce)
+        pending = install.pending is not None and webhook_secret_matches(
+            self._key, store_hash, presented, install.pending)
+        if not (current or pending):
             return Verdict.WRONG
+        if not current and not install.active:
+            # An uninstalled store installing again, not saved yet: neither installed nor its last install's
+            # late webhook, so not dropped; BigCommerce retries it once the install is known.
+            return Verdict.UNVERIFIED
         return Verdict.INSTALLED if install.active else Verdict.UNINSTALLED
 
     def remember(self, store_hash: str, install: Install) -> None:
@@ -93,7 +104,8 @@ class StoreSecrets:
 
     def learn(self, states: StoreStates) -> None:
         for state in states.stores:
-            self.remember(state.store_hash, Install(state.webhook_nonce, state.active, state.since))
+            self.remember(state.store_hash,
+                          Install(state.webhook_nonce, state.active, state.since, state.webhook_nonce_pending))
 
     async def check(self) -> None:
         """For /readyz: a replica is ready once it knows every store's secret."""
