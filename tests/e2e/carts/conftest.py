@@ -198,3 +198,15 @@ async def _pending_fetches(world: World, store: StoreCtx) -> int:
 async def no_read_pending(world: World, store: StoreCtx) -> bool:
     """Carts has read every cart of the store since its last webhook (no coalesced read is still to come)."""
     return await _pending_fetches(world, store) == 0
+
+
+async def api_calls(world: World, store: StoreCtx) -> int:
+    """REST calls the store has answered so far (every app's, as BigCommerce's quota counts them)."""
+    usage: dict[str, Any] = (await world.sim.get("/_sim/api_usage", params={"store": store.hash})).json()
+    return int(usage["requests"])
+
+
+async def api_reads(world: World, store: StoreCtx, resource: str) -> int:
+    """GET calls the store has answered on `/v3/<resource>/...` so far (every app's)."""
+    usage: dict[str, Any] = (await world.sim.get("/_sim/api_usage", params={"store": store.hash})).json()
+    return sum(p["count"] for p in usage["by_path"] if p["method"] == "GET" and f"/v3/{resource}/" in p["path"])

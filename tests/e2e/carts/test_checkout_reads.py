@@ -4,19 +4,11 @@ no checkout read, while a billing address and a chosen shipping option still rea
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from cartio_platform.testing import wait_until
 
-from .conftest import StoreCtx, World
-from .test_quota_and_orders import no_read_pending
+from .conftest import World, api_reads, no_read_pending
 from .test_webhooks import simple_products
-
-
-async def _reads(world: World, store: StoreCtx, resource: str) -> int:
-    """GET calls the store has answered on `/v3/<resource>/...` so far (every app's)."""
-    usage: dict[str, Any] = (await world.sim.get("/_sim/api_usage", params={"store": store.hash})).json()
-    return sum(p["count"] for p in usage["by_path"] if p["method"] == "GET" and f"/v3/{resource}/" in p["path"])
 
 
 async def test_a_guests_cart_change_before_checkout_costs_no_checkout_read_but_billing_and_shipping_are_seen(
@@ -28,7 +20,7 @@ async def test_a_guests_cart_change_before_checkout_costs_no_checkout_read_but_b
     stored = await world.wait_cart(store, cart["id"])
     await wait_until(lambda: no_read_pending(world, store), what="the first reads done")
     item = stored["items"][0]["id"]
-    carts_before, checkouts_before = await _reads(world, store, "carts"), await _reads(world, store, "checkouts")
+    carts_before, checkouts_before = await api_reads(world, store, "carts"), await api_reads(world, store, "checkouts")
 
     # a guest changes a quantity before checkout: the cart is read, its checkout is not
     changed = await world.sim.patch(f"/_sim/carts/{cart['id']}/items/{item}", params={"store": store.hash},
@@ -36,8 +28,8 @@ async def test_a_guests_cart_change_before_checkout_costs_no_checkout_read_but_b
     assert changed.status_code == 200, changed.text
     held = await world.wait_cart(store, cart["id"], lambda c: c["items"][0]["quantity"] == 3)
     await wait_until(lambda: no_read_pending(world, store), what="the change read")
-    assert await _reads(world, store, "carts") > carts_before
-    assert await _reads(world, store, "checkouts") == checkouts_before
+    assert await api_reads(world, store, "carts") > carts_before
+    assert await api_reads(world, store, "checkouts") == checkouts_before
     assert Decimal(held["summary"]["grand_total"]) == Decimal(str(changed.json()["cart_amount"]))
 
     # the shopper begins checkout: a shipping option (no webhook of its own), then the billing address (its
@@ -51,7 +43,7 @@ async def test_a_guests_cart_change_before_checkout_costs_no_checkout_read_but_b
     )
     assert billing.status_code == 200, billing.text
     seen = await world.wait_cart(store, cart["id"], lambda c: Decimal(c["summary"]["shipping"]) > 0)
-    assert await _reads(world, store, "checkouts") > checkouts_before
+    assert await api_reads(world, store, "checkouts") > checkouts_before
     checkout = (await world.sim.get(f"/stores/{store.hash}/v3/checkouts/{cart['id']}",
                                     headers={"X-Auth-Token": store.token})).json()["data"]
     summary = seen["summary"]

@@ -13,16 +13,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from cartio_platform.testing import wait_until
 
-from .conftest import StoreCtx, World, no_read_pending
+from .conftest import World, api_calls, no_read_pending
 from .test_webhooks import _at_least, hook_body, simple_products
 
 BURST = 20
 TARGET_CALLS_PER_CHANGE = 1.5
-
-
-async def _calls(world: World, store: StoreCtx) -> int:
-    usage: dict[str, Any] = (await world.sim.get("/_sim/api_usage", params={"store": store.hash})).json()
-    return int(usage["requests"])
 
 
 async def test_a_burst_of_20_changes_within_a_second_ends_with_the_last_state_at_most_1_5_calls_per_change(
@@ -34,7 +29,7 @@ async def test_a_burst_of_20_changes_within_a_second_ends_with_the_last_state_at
     stored = await world.wait_cart(store, cart["id"])
     await wait_until(lambda: no_read_pending(world, store), what="the first reads done")
     item = stored["items"][0]["id"]
-    before = await _calls(world, store)
+    before = await api_calls(world, store)
 
     started = time.monotonic()
     quantities = [2 + n % 10 for n in range(BURST)]  # every change differs from the one before
@@ -48,7 +43,7 @@ async def test_a_burst_of_20_changes_within_a_second_ends_with_the_last_state_at
     held = await world.wait_cart(store, cart["id"], lambda c: c["items"][0]["quantity"] == quantities[-1])
     assert Decimal(held["summary"]["grand_total"]) == Decimal(str(last["cart_amount"]))
     await wait_until(lambda: no_read_pending(world, store), what="no read left pending")
-    calls = await _calls(world, store) - before
+    calls = await api_calls(world, store) - before
     assert calls / BURST <= TARGET_CALLS_PER_CHANGE, f"{calls} BigCommerce calls for {BURST} changes"
     assert (await world.cart(store, cart["id"])).json()["items"][0]["quantity"] == quantities[-1]
 
