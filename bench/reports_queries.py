@@ -1,6 +1,7 @@
 """Benchmark of Cart Statistics (reports' internal API) for a store with two years of history and 10,000 products.
 
-    .venv/bin/python bench/reports_queries.py [--products 10000] [--active 1500] [--requests 300] [--output ...]
+    .venv/bin/python bench/reports_queries.py [--products 10000] [--active 1500] [--requests 350] [--output ...]
+        [--only "CSV export"] [--keep]
 
 Creates a fresh database on the PostgreSQL server of CARTIO_TEST_POSTGRES_URL (default the local server),
 migrates it and fills it in SQL (generate_series): 730 days of the benchmark store (time zone America/Chicago)
@@ -9,7 +10,8 @@ every day, the product names, and a tenth as much of another store; builds the t
 times one day's rollover) and the running totals. Starts reports as a real process on it and
 measures the HTTP routes the gateway calls, the period kinds in turn; the baseline, measured in the same run on the
 same process, is `/healthz` and the same routes for a store without figures. Exits 1 when a route's p95 is above
-the 50 ms target. Drops the database at the end (unless --keep).
+the 50 ms target. Drops the database at the end (unless --keep). `--only TEXT` measures only the kinds whose name
+contains TEXT (repeatable; e.g. `--only CSV --requests 100` while working on the export; not for docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -182,7 +184,12 @@ async def main() -> int:
     parser.add_argument("--output", type=Path, default=None,
                         help="also write the report into this markdown file (its own section, between markers)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="measure only the kinds whose name contains TEXT (repeatable)")
     args, others = parser.parse_known_args()
+    kinds = [k for k in KINDS if not args.only or any(text in k[0] for text in args.only)]
+    if not kinds:
+        parser.error(f"no kind matches {args.only}")
     if others:
         print(f"(ignoring arguments meant for other benchmarks: {' '.join(others)})")
 
@@ -218,8 +225,8 @@ async def main() -> int:
                 await asyncio.sleep(0.1)
             load = os.getloadavg()[0]
             floor = {"`/healthz`": await healthz(client, 100)}
-            empty = await measure(client, EMPTY, KINDS, len(KINDS) * 20)
-            timings = await measure(client, STORE, KINDS, args.requests)
+            empty = await measure(client, EMPTY, kinds, len(kinds) * 20)
+            timings = await measure(client, STORE, kinds, args.requests)
     finally:
         if process is not None:
             process.terminate()
