@@ -24,7 +24,7 @@ from cartio_platform.money import money_text
 from cartio_platform.runtime import Runtime, RuntimeDep
 from cartio_platform.security import require_service_token
 
-from . import export, export_query, queries
+from . import export, product_export, queries
 from .domain.days import resolve_period
 
 
@@ -107,7 +107,7 @@ async def export_csv(store: str, runtime: RuntimeDep, days: Days = None, start: 
         if report == "summary":
             body = export.summary_csv(period, currency, await queries.summary(session, store, period))
         else:
-            body = await export_query.products_csv(session, store, period, currency)
+            body = await product_export.products_csv(session, store, period, currency)
     name = f"cart-statistics-{report}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -10,6 +10,10 @@ records the day in running_stale instead; the rows from that day on are not used
 (the reader sums the day rows from there), so the figures stay exact. The handlers hold the marker FOR SHARE
 from before they write a day row until they commit, the job takes it FOR UPDATE before reading the day rows:
 a day row is either in the job's sums or marked stale, never lost (the windows' protocol, windows.py).
+
+Every build gives the marker a new version (a sequence, never reused): between two builds the rows do not change,
+so (store, version, day) names one row's content, and the CSV export caches the lines of closed days by it
+(product_export.py).
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from cartio_platform.db import SessionMaker
 from cartio_platform.logging import get_logger
 
 from .domain.days import zone
-from .tables import PRODUCT_COUNTERS, product_days, product_running, running_marks, running_stale, stores
+from .tables import (
+    PRODUCT_COUNTERS,
+    product_days,
+    product_running,
+    running_marks,
+    running_stale,
+    running_versions,
+    stores,
+)
 
 log = get_logger(__name__)
 
@@ -131,7 +143,8 @@ async def build(session: AsyncSession, store_hash: str, target: date, *, limit: 
         await session.execute(pg_insert(running_stale).values(store_hash=store_hash, day=last + timedelta(days=1))
                               .on_conflict_do_nothing())
     await session.execute(running_marks.update().where(running_marks.c.store_hash == store_hash)
-                          .values(since=since, through=new_through, product_ids=ids))
+                          .values(since=since, through=new_through, product_ids=ids,
+                                  version=running_versions.next_value()))
     return last
 
 
@@ -144,61 +157,94 @@ async def _row(session: AsyncSession, store_hash: str, day: date, width: int) ->
     return [list(values) + [0] * (width - len(values)) for values in row]
 
 
-async def usable_through(session: AsyncSession, store_hash: str) -> tuple[date | None, date | None, list[int]]:
-    """(since, the last day whose row is exact, product ids) as the session's snapshot sees them."""
+@dataclass(frozen=True)
+class Usable:
+    """The running rows as a reader's snapshot sees them: exact from `since` through `through` (None: no rows to
+    use), arrays in the order of `ids`, written by the build that gave the marker `version`."""
+
+    since: date | None
+    through: date | None
+    ids: list[int]
+    version: int
+
+    def span(self, start: date, end: date) -> tuple[date | None, date, date]:
+        """(upto, before, days_from): the period from `start` to `end` is the running row of `upto` minus that of
+        `before`, plus the day rows from `days_from` to `end` (upto None: the day rows alone)."""
+        if self.through is not None and self.since is not None and self.through >= start:
+            upto = min(end, self.through)
+            return upto, start - timedelta(days=1), upto + timedelta(days=1)
+        return None, start - timedelta(days=1), start
+
+
+async def usable(session: AsyncSession, store_hash: str) -> Usable:
     mark = (await session.execute(sa.select(running_marks).where(running_marks.c.store_hash == store_hash))
             ).mappings().first()
     if mark is None or mark["through"] is None:
-        return None, None, []
+        return Usable(None, None, [], 0 if mark is None else mark["version"])
     stale = (await session.execute(sa.select(sa.func.min(running_stale.c.day))
                                    .where(running_stale.c.store_hash == store_hash))).scalar()
     through: date = mark["through"] if stale is None else min(mark["through"], stale - timedelta(days=1))
     if through < mark["since"]:
-        return None, None, []
-    return mark["since"], through, list(mark["product_ids"])
+        return Usable(None, None, [], mark["version"])
+    return Usable(mark["since"], through, list(mark["product_ids"]), mark["version"])
+
+
+async def row_totals(session: AsyncSession, store_hash: str, rows: Usable, upto: date, before: date) -> Columns:
+    """Every product's figures from the day after `before` through `upto`: two running rows (days `rows` can use),
+    one minus the other; products with nothing counted may be in."""
+    found = (await session.execute(
+        sa.select(product_running.c.day, *(product_running.c[c] for c in COLUMNS)).where(
+            product_running.c.store_hash == store_hash, product_running.c.day.in_([upto, before]))
+    )).all()
+    by_day = {r[0]: r[1:] for r in found}
+    last = by_day.get(upto)
+    if last is None:  # nothing counted by then (rows start at `since`)
+        return Columns([], [[] for _ in COLUMNS])
+    first = by_day.get(before)
+    return Columns(rows.ids[:len(last[0])], [
+        list(end_col) if first is None else [a - b for a, b in zip_longest(end_col, start_col, fillvalue=0)]
+        for end_col, start_col in zip(last, first or last, strict=True)])
+
+
+# One row of arrays, not a row per product: decoding 1,500 rows costs more than the sums (revenue in units).
+DAY_SUMS = sa.text("""
+SELECT array_agg(product_id), array_agg(a), array_agg(q), array_agg(o), array_agg(oq), array_agg(rev)
+FROM (SELECT product_id, sum(times_added) AS a, sum(quantity_added) AS q, sum(times_ordered) AS o,
+             sum(quantity_ordered) AS oq, CAST(sum(revenue) * 10000 AS bigint) AS rev
+      FROM product_days WHERE store_hash = :store AND day BETWEEN :start AND :end GROUP BY product_id) AS d
+""")
+
+
+async def day_sums(session: AsyncSession, store_hash: str, start: date, end: date) -> Columns:
+    """Every product's figures from `start` to `end` summed from the day rows (the days after the running rows)."""
+    if start > end:
+        return Columns([], [[] for _ in COLUMNS])
+    ids, *values = (await session.execute(DAY_SUMS, {"store": store_hash, "start": start, "end": end})).one()
+    if ids is None:
+        return Columns([], [[] for _ in COLUMNS])
+    return Columns(list(ids), [list(column) for column in values])
 
 
 async def period_totals(session: AsyncSession, store_hash: str, start: date, end: date) -> Columns:
     """Every product's figures from `start` to `end` (both included); products with nothing counted may be in.
 
     The session must read one snapshot (REPEATABLE READ): the marker, the rows and the day rows agree."""
-    since, through, ids = await usable_through(session, store_hash)
-    values: list[list[int]] = [[] for _ in COLUMNS]
-    days_from = start
-    if through is not None and since is not None and through >= start:
-        upto, before = min(end, through), start - timedelta(days=1)
-        rows = (await session.execute(
-            sa.select(product_running.c.day, *(product_running.c[c] for c in COLUMNS)).where(
-                product_running.c.store_hash == store_hash, product_running.c.day.in_([upto, before]))
-        )).all()
-        by_day = {r[0]: r[1:] for r in rows}
-        if (last := by_day.get(upto)) is not None:  # None: nothing counted by then (rows start at `since`)
-            first = by_day.get(before)
-            ids = ids[:len(last[0])]
-            values = [list(end_col) if first is None else
-                      [a - b for a, b in zip_longest(end_col, start_col, fillvalue=0)]
-                      for end_col, start_col in zip(last, first or last, strict=True)]
-        else:
-            ids = []
-        days_from = upto + timedelta(days=1)
-    else:
-        ids = []
-    if days_from <= end:  # the days after the running rows (today's, or stale ones) from the day rows
-        pd = product_days.c
-        rows = (await session.execute(
-            sa.select(pd.product_id, *(sa.func.sum(pd[c]) for c in COLUMNS))
-            .where(pd.store_hash == store_hash, pd.day.between(days_from, end)).group_by(pd.product_id)
-        )).all()
-        index = {p: i for i, p in enumerate(ids)}
-        for product_id, *added in rows:
-            i = index.get(product_id)
-            if i is None:
-                i = index[product_id] = len(ids)
-                ids.append(product_id)
-                for column in values:
-                    column.append(0)
-            for column, value in zip(values, added, strict=True):
-                column[i] += value if isinstance(value, int) else _units(value)
+    rows = await usable(session, store_hash)
+    upto, before, days_from = rows.span(start, end)
+    closed = Columns([], [[] for _ in COLUMNS]) if upto is None else await row_totals(
+        session, store_hash, rows, upto, before)
+    ids, values = closed.ids, closed.values
+    added = await day_sums(session, store_hash, days_from, end)
+    index = {p: i for i, p in enumerate(ids)}
+    for j, product_id in enumerate(added.ids):
+        i = index.get(product_id)
+        if i is None:
+            i = index[product_id] = len(ids)
+            ids.append(product_id)
+            for column in values:
+                column.append(0)
+        for column, more in zip(values, added.values, strict=True):
+            column[i] += more[j]
     return Columns(ids, values)
 
 

@@ -104,6 +104,9 @@ product_running = sa.Table(
     *(sa.Column(c, ARRAY(sa.Integer), nullable=False) for c in PRODUCT_COUNTERS),
     sa.Column("revenue", ARRAY(sa.BigInteger), nullable=False),
 )
+# Every build of running rows gives its marker a new version from this sequence (never reused, not even by a store
+# installed again after a purge): a version and a day name one row's content, the key of the export's cache.
+running_versions = sa.Sequence("running_versions", metadata=metadata)
 running_marks = sa.Table(
     "running_marks",
     metadata,
@@ -111,6 +114,7 @@ running_marks = sa.Table(
     sa.Column("since", sa.Date),
     sa.Column("through", sa.Date),  # NULL: no rows yet
     sa.Column("product_ids", ARRAY(sa.BigInteger), nullable=False, server_default="{}"),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),  # 0: never built
 )
 running_stale = sa.Table(
     "running_stale",

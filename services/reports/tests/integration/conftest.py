@@ -2,28 +2,34 @@
 
 Tests publish the events the other services would (store.installed, cart.upserted, order.placed, ...) on the real
 events exchange, wait until reports has handled them (its inbox has them), and read the figures through the
-internal API as the gateway does.
+internal API as the gateway does. Others (`handled`) run the handlers on the test's own transactions, as the
+consumer would, and read the figures from the functions behind the routes.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cartio_contracts import Envelope, Topology
 from cartio_contracts.messages import Message, StoreInstalled, StoreUninstalled
 from cartio_platform.broker import Broker
-from cartio_platform.db import make_engine
+from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.testing import Infra, TempDatabases, app_client, migrate, wait_until
 from cartio_reports import tables as t
 from cartio_reports.app import create_app
 from cartio_reports.settings import Settings
+
+from .test_counting_property import deliver, install
+from .test_windows import D0, noon
 
 TOKEN = "test-service-token"
 
@@ -118,3 +124,47 @@ def rp(system: Reports) -> Reports:
     """Reports, for a store of this test alone."""
     system.store = uuid.uuid4().hex[:10]
     return system
+
+
+
+@dataclass
+class Handled:
+    """A store of this test alone, installed (America/Chicago), whose events go through the real handlers and
+    inbox in the test's own transactions (test_counting_property.deliver); `db` reads its figures."""
+
+    url: str
+    store: str
+    db: SessionMaker
+
+    async def send(self, message: Message, day: date) -> None:
+        """`message` as if it happened at noon on `day` in the store's zone."""
+        await self.deliver(message.envelope(self.store, occurred_at=noon(day)))
+
+    async def deliver(self, *envelopes: Envelope) -> None:
+        await deliver(self.url, list(envelopes))
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session reading one snapshot (REPEATABLE READ), as the routes that read the running totals do."""
+        async with self.db() as session:
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
+
+def periods(last: date) -> list[tuple[date, date]]:
+    """Date ranges around the test stores' days (test_windows.D0): before, across and after the built days."""
+    days = [D0 - timedelta(days=3), D0, D0 + timedelta(days=1), D0 + timedelta(days=9), D0 + timedelta(days=10),
+            D0 + timedelta(days=33), D0 + timedelta(days=39), last]
+    return [(a, b) for a in days for b in days if a <= b]
+
+
+@pytest.fixture
+async def handled(reports_settings: Settings) -> AsyncIterator[Handled]:
+    """A store of this test alone, its events handled in the test (see Handled)."""
+    engine = make_engine(reports_settings.database_url, pool_size=2)
+    try:
+        shop = Handled(reports_settings.database_url, uuid.uuid4().hex[:10], make_sessionmaker(engine))
+        await shop.deliver(install(shop.store))
+        yield shop
+    finally:
+        await engine.dispose()
