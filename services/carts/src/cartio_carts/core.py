@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from cartio_platform.db import SessionMaker
 from cartio_platform.logging import get_logger
@@ -40,6 +42,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# session.info key: the cart locks the session's transaction holds. Forgotten when any transaction of the session
+# ends (a savepoint rolled back releases the locks taken in it; after a commit none is held): at worst one more ask.
+_HELD_LOCKS = "cartio_carts_cart_locks"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _locks_released(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_HELD_LOCKS, None)
+
+
 class CartCore:
     """The cart's lock, row, timeline and status: what every feature of the application uses."""
 
@@ -51,9 +63,14 @@ class CartCore:
 
     @staticmethod
     async def lock(unit: Unit, cart_id: uuid.UUID) -> None:
-        """Serialise writers of one cart until the transaction ends."""
-        key = sa.func.hashtextextended(f"{unit.store_hash}/{cart_id}", 0)
-        await unit.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        """Serialise writers of one cart until the transaction ends. A lock this transaction already holds is
+        not asked for again (a webhook's refresh locks the cart its coalescing step locked: one round trip)."""
+        held: set[str] = unit.session.info.setdefault(_HELD_LOCKS, set())
+        name = f"{unit.store_hash}/{cart_id}"
+        if name in held:
+            return
+        await unit.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0))))
+        held.add(name)
 
     @staticmethod
     async def get_row(unit: Unit, cart_id: uuid.UUID) -> Row | None:
@@ -70,6 +87,18 @@ class CartCore:
                 detail=dict(detail or {}),
             )
         )
+
+    @staticmethod
+    async def timelines(unit: Unit, cart_id: uuid.UUID, entries: list[tuple[str, str, Mapping[str, Any]]],
+                        at: datetime) -> None:
+        """Several timeline entries `(actor, action, detail)` of one moment in one statement (a new cart's
+        `created` and its lines: one round trip, not one each)."""
+        if entries:
+            await unit.session.execute(cart_timeline.insert(), [
+                {"store_hash": unit.store_hash, "cart_id": cart_id, "at": at, "actor": actor, "action": action,
+                 "detail": dict(detail)}
+                for actor, action, detail in entries
+            ])
 
     async def mark(
         self, unit: Unit, cart_id: uuid.UUID, target: Status, *, actor: str, at: datetime | None = None,

@@ -64,8 +64,9 @@ class Sessions(CartCore):
         )
         return int(kept or 0) >= self.settings.max_pending_sessions_per_store
 
-    async def apply_pending_session(self, unit: Unit, cart_id: uuid.UUID) -> None:
-        """A beacon kept for a cart that had not arrived yet: applied now that it has."""
+    async def apply_pending_session(self, unit: Unit, cart_id: uuid.UUID) -> bool:
+        """A beacon kept for a cart that had not arrived yet: applied now that it has. True when the cart's row
+        changed (a caller holding the row reads it again)."""
         pending = (
             await unit.session.execute(
                 pending_sessions.delete()
@@ -74,11 +75,12 @@ class Sessions(CartCore):
             )
         ).mappings().first()
         if pending is None:
-            return
+            return False
         row = await self.get_row(unit, cart_id)
         assert row is not None
-        await self._set_session(unit, row, pending["session_id"], pending["ip"], pending["user_agent"])
+        changed = await self._set_session(unit, row, pending["session_id"], pending["ip"], pending["user_agent"])
         log.info("kept beacon applied to its cart", store_hash=unit.store_hash, cart_id=str(cart_id))
+        return changed
 
     async def _set_session(
         self, unit: Unit, row: Row, session_id: str, ip: str | None, user_agent: str | None

@@ -136,24 +136,28 @@ class Snapshots(Sessions):
         if stored is None:
             values.update(store_hash=store_hash, cart_id=cart_id, status="active", created_at=view.created_at,
                           updated_at=view.updated_at)
-            await unit.session.execute(carts.insert().values(**values))
+            written = await unit.session.execute(carts.insert().values(**values).returning(*carts.c))
         else:
             values["updated_at"] = max(view.updated_at, stored["updated_at"])
             if stored["status"] == "abandoned":
                 values["status"] = "active"
                 changes.append(Change("reactivated", {}))
-            await unit.session.execute(
+            written = await unit.session.execute(
                 carts.update().where(carts.c.store_hash == store_hash, carts.c.cart_id == cart_id).values(**values)
+                .returning(*carts.c)
             )
+        row: Row | None = written.mappings().one()  # the stored row as a read would give it, without the read
         item_changes = []
+        entries: list[tuple[str, str, Mapping[str, Any]]] = []
         for change in changes:
             who = actor if (mine is None or mine(change)) else SHOPPER
             line = change.attributed(who)
             if line is not None:
                 item_changes.append(line)
-            await self.timeline(unit, cart_id, actor=who, action=change.action, detail=change.detail, at=at)
-        await self.apply_pending_session(unit, cart_id)
-        row = await self.get_row(unit, cart_id)
+            entries.append((who, change.action, change.detail))
+        await self.timelines(unit, cart_id, entries, at=at)
+        if await self.apply_pending_session(unit, cart_id):
+            row = await self.get_row(unit, cart_id)
         assert row is not None
         await unit.emit(CartUpserted(cart=domain.snapshot(row), item_changes=item_changes))
         log.info("cart stored", store_hash=store_hash, cart_id=str(cart_id), new=stored is None,
