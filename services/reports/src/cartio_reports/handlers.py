@@ -30,19 +30,28 @@ def _at(unit: Unit, fallback: datetime) -> datetime:
     return unit.envelope.occurred_at if unit.envelope is not None else fallback
 
 
+# Every handler takes its row locks in one order: product names (by product id), then the product day rows
+# (`add_products`), then the cart's facts and the funnel's day row (`update_cart`). In other orders, a backlog
+# handled concurrently (after carts was down a minute) deadlocked a cart's snapshot against an order of the same
+# products, and after its retries each such message was parked with its counts.
+
+
+async def _remember_products(unit: Unit, lines: list[tuple[int, str, str | None]], seen_at: datetime) -> None:
+    for product_id, name, image_url in sorted(lines, key=lambda line: line[0]):
+        await counters.remember_product(unit.session, unit.store_hash, product_id, name, image_url, seen_at)
+
+
 async def on_cart_upserted(message: CartUpserted, unit: Unit) -> None:
     cart, s = message.cart, unit.session
-    await counters.update_cart(s, unit.store_hash, cart.id, lambda f: funnel.seen_snapshot(
-        f, created_at=cart.created_at, updated_at=cart.updated_at, has_email=bool(cart.customer.email),
-        total=cart.grand_total))
-    for item in cart.items:
-        await counters.remember_product(s, unit.store_hash, item.product_id, item.name, item.image_url,
-                                        cart.updated_at)
+    await _remember_products(unit, [(i.product_id, i.name, i.image_url) for i in cart.items], cart.updated_at)
     if message.item_changes:
         # The change happened when carts saw it: the event's time (the cart's own clock is BigCommerce's).
         at, tz = _at(unit, cart.updated_at), await counters.store_zone(s, unit.store_hash)
         deltas = [d for c in message.item_changes if (d := products.from_item_change(c, at, tz)) is not None]
         await counters.add_products(s, unit.store_hash, deltas)
+    await counters.update_cart(s, unit.store_hash, cart.id, lambda f: funnel.seen_snapshot(
+        f, created_at=cart.created_at, updated_at=cart.updated_at, has_email=bool(cart.customer.email),
+        total=cart.grand_total))
 
 
 async def on_cart_abandoned(message: CartAbandoned, unit: Unit) -> None:
@@ -82,12 +91,11 @@ async def on_order_placed(message: OrderPlaced, unit: Unit) -> None:
     )).first()
     if first is None:
         return
+    await _remember_products(unit, [(line.product_id, line.name, None) for line in message.items],
+                             message.placed_at)
     tz = await counters.store_zone(unit.session, unit.store_hash)
     deltas = products.from_order(message.items, message.placed_at, tz)
     await counters.add_products(unit.session, unit.store_hash, deltas)
-    for line in message.items:
-        await counters.remember_product(unit.session, unit.store_hash, line.product_id, line.name, None,
-                                        message.placed_at)
     if message.cart_id is not None:
         await counters.update_cart(unit.session, unit.store_hash, message.cart_id,
                                    lambda f: funnel.ordered(f, message.grand_total, at=message.placed_at,
