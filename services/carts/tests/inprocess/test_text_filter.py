@@ -15,7 +15,7 @@ from cartio_carts.search_sample import SearchSampler
 from cartio_carts.tables import carts
 from cartio_platform.db import SessionMaker, make_engine, make_sessionmaker
 from cartio_platform.migrate import upgrade_async
-from cartio_platform.testing import TempDatabases
+from cartio_platform.testing import TempDatabases, wait_until
 
 from .conftest import MIGRATIONS
 
@@ -61,3 +61,14 @@ async def test_the_sample_is_read_once_and_kept_while_fresh(db: SessionMaker) ->
     assert 0 < len(first.texts) <= 500
     assert all(t.startswith("shopper") for t in first.texts)
     assert await sampler.sample(db) is first
+
+
+async def test_a_stale_sample_serves_on_while_it_is_read_again_in_the_background(db: SessionMaker) -> None:
+    sampler = SearchSampler(rows=500, max_age=0.0)
+    first = await sampler.sample(db)
+    assert await sampler.sample(db) is first, "the listing did not wait for the new read"
+
+    async def read_again() -> bool:
+        return await sampler.sample(db) is not first
+
+    await wait_until(read_again, timeout=10, interval=0.05, what="the sample read again")
