@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 
+from cartio_simulator.state import Event
 from cartio_simulator.testing import poll
 
 SECRET = {"X-Cartio-Secret": "s3cret-per-store"}
@@ -179,3 +181,31 @@ async def test_storefront_beacon_sent_with_ip_and_browser(make_harness, receiver
         rec.requests.clear()
         await h.client.post("/_sim/carts", json={"items": [{"product_id": 111, "quantity": 1}]})
         assert rec.requests == []  # no ip/user_agent: no beacon
+
+
+async def test_a_burst_larger_than_the_connections_is_delivered_on_first_attempts_without_a_block(
+        make_harness, receiver):
+    """600 deliveries at once to an app that takes 0.2 s to answer each: every one is delivered on its first attempt
+    and the app's domain is not blocklisted. Waiting for a turn is BigCommerce's queue, not part of an attempt's
+    timeout (it was: the sixth hundred waited 1 s for one of httpx's 100 connections and failed with PoolTimeout)."""
+    rec, served = receiver
+
+    async def slow(_request):
+        await asyncio.sleep(0.2)
+        return None
+
+    rec.on_request = slow
+    async with make_harness(webhook_timeout_s=1.0) as h:
+        await h.hook("store/cart/*", f"{served.url}/webhooks/bigcommerce")
+        # 600 shoppers' changes within the same instant: the store fires them all at once.
+        store = h.sim.world.first
+        h.sim.emit(store, [Event("store/cart/updated", {"type": "cart", "id": str(n)}) for n in range(600)])
+        await poll(lambda: all(d.state in ("delivered", "failed") for d in h.sim.dispatcher.log)
+                   and len(h.sim.dispatcher.log) == 600, timeout=20)
+        entries = (await h.client.get("/_sim/webhooks")).json()
+        assert len(entries) == 600
+        assert [(e["state"], e["attempts"], e["last_error"]) for e in entries
+                if e["state"] != "delivered" or e["attempts"] != 1] == []
+        assert len(rec.requests) == 600
+        blocklist = (await h.client.get("/_sim/webhooks/blocklist")).json()["domains"]
+        assert [row for row in blocklist if row["blocks"] or row["window_success_ratio"] != 1.0] == []

@@ -30,6 +30,9 @@ class SimSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8100"
     # Timeout of one webhook delivery attempt, seconds.
     webhook_timeout_s: float = 2.0
+    # Webhook deliveries in flight at once (over all hooks, each on a keep-alive connection of its own); the others
+    # wait their turn, which is no part of an attempt's timeout: a burst is BigCommerce's queue, not the app's fault.
+    webhook_concurrency: int = 100
     # Timeout of the calls to the app's callbacks (install, uninstall), seconds.
     app_call_timeout_s: float = 30.0
     # Seed of the random generators that pick shoppers (None: not reproducible).

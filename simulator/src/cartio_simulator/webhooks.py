@@ -96,6 +96,8 @@ class Dispatcher:
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
         self.blocklist = Blocklist(scale=settings.time_scale)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Attempts in flight at once; the client's pool has as many connections, so none waits inside httpx.
+        self._slots = asyncio.Semaphore(settings.webhook_concurrency)
 
     def fire(self, store: Store, events: list[Event]) -> None:
         """Queues one delivery per event and matching active hook; returns at once."""
@@ -162,12 +164,13 @@ class Dispatcher:
             delivery.last_error = "simulated failure (webhook_failure_rate)"
             return False
         try:
-            response = await self._client().post(
-                hook.destination,
-                content=body,
-                headers=self._headers(hook, delivery, body),
-                timeout=self._settings.webhook_timeout_s,
-            )
+            async with self._slots:  # waiting for a turn is not part of the attempt (nor of its timeout)
+                response = await self._client().post(
+                    hook.destination,
+                    content=body,
+                    headers=self._headers(hook, delivery, body),
+                    timeout=self._settings.webhook_timeout_s,
+                )
         except httpx.HTTPError as exc:
             delivery.status_code = None
             delivery.last_error = f"{type(exc).__name__}: {exc}"
