@@ -27,13 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cartio_platform.money import exponent
 
 from . import running
-from .domain.products import money_of_units, rate_text
+from .domain.products import money_formatter, rate_text
 from .export import FORMULA_START, PRODUCT_COLUMNS
 from .queries import Period
 from .tables import products
 
 HEADER = "\ufeff" + ",".join(PRODUCT_COLUMNS) + "\r\n"
-CACHED = 8  # periods kept per process: ~3 MB each for a store of 10,000 products
+CACHED = 8  # periods kept per process: ~4 MB each for a store of 10,000 products (8,580 lines counted)
 QUOTE = re.compile(r'[,"\r\n]')  # what makes Python's csv writer (QUOTE_MINIMAL) quote a field
 
 Figures = tuple[int, int, int, int, int]  # times added, quantity added, times ordered, quantity ordered, revenue
@@ -51,10 +51,17 @@ class Part:
 
 
 def _part(figures: dict[int, Figures], digits: int) -> Part:
-    counted = {p: f for p, f in figures.items() if any(f)}
-    keys = {p: (-f[0], -f[2], p) for p, f in counted.items()}
-    tails = {p: f",{a},{q},{o},{oq},{money_of_units(rev, digits)},{rate_text(o, a)}\r\n"
-             for p, (a, q, o, oq, rev) in counted.items()}
+    # One pass over the products (a miss formats every line of a store: 10,000 of them).
+    money = money_formatter(digits)
+    counted: dict[int, Figures] = {}
+    keys: dict[int, tuple[int, int, int]] = {}
+    tails: dict[int, str] = {}
+    for p, f in figures.items():
+        a, q, o, oq, rev = f
+        if a or q or o or oq or rev:
+            counted[p] = f
+            keys[p] = (-a, -o, p)
+            tails[p] = f",{a},{q},{o},{oq},{money(rev)},{rate_text(o, a)}\r\n"
     return Part(counted, keys, tails, sorted(keys, key=keys.__getitem__))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,10 +72,22 @@ def rate_text(times_ordered: int, times_added: int) -> str:
 def money_of_units(units: int, exponent: int = 2) -> str:
     """Ten-thousandths as the API writes money in a currency of `exponent` digits ("12.50" USD, "1235" JPY,
     "1.235" KWD; half up, as cartio_platform.money), in integer arithmetic."""
-    sign, units = ("-", -units) if units < 0 else ("", units)
+    return money_formatter(exponent)(units)
+
+
+@functools.lru_cache(maxsize=8)
+def money_formatter(exponent: int) -> Callable[[int], str]:
+    """money_of_units for one currency precision, its constants computed once (the CSV writes 10,000 amounts)."""
     step = 10 ** (4 - exponent)
-    q = (units + step // 2) // step
-    if exponent == 0:
-        return f"{sign}{q}"
-    scale = 10**exponent
-    return f"{sign}{q // scale}.{q % scale:0{exponent}d}"
+    half = step // 2
+
+    def text(units: int) -> str:
+        if units < 0:
+            return "-" + text(-units)
+        digits = str((units + half) // step)
+        if exponent == 0:
+            return digits
+        digits = digits.rjust(exponent + 1, "0")
+        return digits[:-exponent] + "." + digits[-exponent:]
+
+    return text
