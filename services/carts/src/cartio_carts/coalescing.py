@@ -67,16 +67,20 @@ class Coalescer:
         await service.lock(unit, cart_id)
         at = now()
         found = await refreshes.marker(unit, cart_id)
-        if refreshes.covered(found, received_at):
-            return
         counted = int(update)
+        if refreshes.covered(found, received_at):
+            if counted and found is not None and found.updates < 0:
+                # Its change was in the last read, which counted on it to explain a move: paid.
+                await refreshes.mark_dirty(unit, cart_id, since=found.dirty_since or at,
+                                           due=found.due_at or at, updates=counted)
+            return
         if not gone and refreshes.should_wait(found, at, self.settle):
             since, due = refreshes.next_due(found, at, self.settle, self.max_delay)
             await refreshes.mark_dirty(unit, cart_id, since=since, due=due, updates=counted)
             return
         try:
             await service.refresh(unit, client, cart_id, actor=SHOPPER, gone_reason="shopper" if gone else "unknown",
-                                  updates=(found.updates if found is not None else 0) + counted)
+                                  updates=(found.updates if found is not None else 0) + counted, first=True)
         except (RateLimited, Transient) as exc:
             # No write was made before the fetch failed: keep the change for later, answer the webhook.
             due = at + retry_after(exc, 0)

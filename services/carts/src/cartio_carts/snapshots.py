@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from cartio_bigcommerce import BigCommerceClient, Cart, Checkout, Customer, NotFound
@@ -35,6 +36,15 @@ class Applied:
     changes: list[Change]
 
 
+def unexplained_moves(cart: Cart, stored: Row | None, updates: int | None) -> int:
+    """How many of the cart's version moves since the stored snapshot its `store/cart/updated` webhooks do not
+    explain (0 when they do or when that cannot be told). `updates` may be negative: moves a read already saw
+    that webhooks still on their way were expected to explain (see `Snapshots.refresh`)."""
+    if stored is None or updates is None or cart.version is None or stored["version"] is None:
+        return 0
+    return max(0, cart.version - int(stored["version"]) - updates)
+
+
 def checkout_can_matter(cart: Cart, stored: Row | None, updates: int | None = None) -> bool:
     """Whether reading the checkout can show the merchant something the cart answer does not.
 
@@ -42,28 +52,37 @@ def checkout_can_matter(cart: Cart, stored: Row | None, updates: int | None = No
     shipping and tax once a shipping option is chosen. Checkout changes fire no webhook of their own but move the
     cart's version and updated time (cart and checkout are one object to BigCommerce, with one version). So it is
     read for a cart seen for the first time; never for a cart unchanged since the stored snapshot (the checkout
-    did not change either); else once the shopper may have begun checkout: the cart has an email (a guest enters
-    it at checkout's first step; a customer can check out at any time), shipping or tax were seen before, or the
-    cart moved further than its own changes explain, which only a checkout change does. `updates` is the number
-    of `store/cart/updated` webhooks the read covers, one per change of the cart's own (items, email, customer):
-    a version that moved by more had a checkout change too (a headless checkout can take a guest's consignment
-    before any email). Without that count (a read not caused by webhooks), only a move with no change of its own
-    (items, coupons, customer) tells.
+    did not change either) unless moves seen before are still unexplained; else once the shopper may have begun
+    checkout: the cart has an email (a guest enters it at checkout's first step; a customer can check out at any
+    time), shipping or tax were seen before, or the cart moved further than its own changes explain, which only a
+    checkout change does. `updates` is the number of `store/cart/updated` webhooks the read covers, one per change
+    of the cart's own (items, email, customer): a version that moved by more had a checkout change too (a
+    headless checkout can take a guest's consignment before any email). Without that count (a read not caused by
+    webhooks), only a move with no change of its own (items, coupons, customer) tells.
     """
     if stored is None:
         return True
+    if updates is not None and updates < 0:
+        return True  # an earlier read's moves that no webhook came to explain
     updated = domain.utc(cart.updated_time) if cart.updated_time is not None else None
     if cart.version is not None and cart.version == stored["version"] and updated == stored["bc_updated_time"]:
         return False
     if cart.email or stored["shipping"] or stored["tax"]:
         return True
-    # A webhook still on its way when the read began makes one read more; one that came after a read that saw
-    # its change is counted for the next read and can hide a checkout change until a later one.
-    moved = cart.version - stored["version"] if cart.version is not None and stored["version"] is not None else None
-    if updates is not None and moved is not None and moved > updates:
+    if unexplained_moves(cart, stored, updates):
         return True
     seen, now_ = domain.view_from_row(stored), domain.map_cart(cart, None)
     return (seen.items, seen.coupon_codes, seen.customer_id) == (now_.items, now_.coupon_codes, now_.customer_id)
+
+
+def checkout_can_wait(cart: Cart, stored: Row | None, updates: int | None) -> int:
+    """Moves a read at a burst's first webhook may leave to the burst's later read instead of reading the
+    checkout now (0: none, read it now if it can matter): when only the count tells of a checkout change, the
+    moves may be changes whose webhooks are still on their way. The later read comes `refresh_settle_seconds`
+    on and reads the checkout unless those webhooks came (`checkout_can_matter` with a negative count)."""
+    if stored is None or updates is None or updates < 0 or cart.email or stored["shipping"] or stored["tax"]:
+        return 0
+    return unexplained_moves(cart, stored, updates)
 
 
 class Snapshots(Sessions):
@@ -74,23 +93,34 @@ class Snapshots(Sessions):
         """The cart as BigCommerce holds it now (with its checkout when it can carry something new, see
         `checkout_can_matter`, and, for a customer, their record); None when BigCommerce no longer has it.
         `updates`: the `store/cart/updated` webhooks this read covers (None: not a read for webhooks)."""
+        view, _ = await self._fetch(client, cart_id, stored=stored, cart=cart, updates=updates)
+        return view
+
+    async def _fetch(
+        self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None,
+        updates: int | None = None, may_wait: bool = False,
+    ) -> tuple[CartView | None, int]:
+        """`fetch_view`, and the version moves whose checkout read was left to the burst's later read
+        (`may_wait`: a read at a burst's first webhook; see `checkout_can_wait`)."""
         checkout: Checkout | None = None
+        waiting = 0
         try:
             if cart is None:
                 cart = await client.get_cart(str(cart_id))
-            if checkout_can_matter(cart, stored, updates):
+            waiting = checkout_can_wait(cart, stored, updates) if may_wait else 0
+            if not waiting and checkout_can_matter(cart, stored, updates):
                 try:
                     checkout = await client.get_checkout(str(cart_id))
                 except NotFound:
                     checkout = None
         except NotFound:
-            return None
+            return None, 0
         customer: Customer | None = None
         known = stored is not None and stored["customer_id"] == cart.customer_id and stored["name"]
         if cart.customer_id and not known:
             found = await client.get_customers([cart.customer_id])
             customer = found[0] if found else None
-        return domain.map_cart(cart, checkout, customer)
+        return domain.map_cart(cart, checkout, customer), waiting
 
     async def apply_view(
         self, unit: Unit, view: CartView, *, actor: str = SHOPPER, mine: Callable[[Change], bool] | None = None,
@@ -167,12 +197,14 @@ class Snapshots(Sessions):
     async def refresh(
         self, unit: Unit, client: BigCommerceClient, cart_id: uuid.UUID, *, actor: str = SHOPPER,
         mine: Callable[[Change], bool] | None = None, cart: Cart | None = None,
-        gone_reason: domain.DeleteReason = "unknown", updates: int | None = None,
+        gone_reason: domain.DeleteReason = "unknown", updates: int | None = None, first: bool = False,
     ) -> Applied:
         """Fetch the cart from BigCommerce and apply it; a cart BigCommerce no longer has is deleted.
 
         A fetch made here (no `cart` given) covers every webhook marked for the cart before it began (`updates`
-        of them `store/cart/updated`, when the fetch is for webhooks)."""
+        of them `store/cart/updated`, when the fetch is for webhooks). `first`: the read at a burst's first
+        webhook, which may leave the checkout to the burst's later read: it is then marked due after the settle
+        time with the moves its webhooks must still explain (a negative count, paid by each one that comes)."""
         store_hash = unit.store_hash
         await self.lock(unit, cart_id)
         stored = await self.get_row(unit, cart_id)
@@ -182,9 +214,13 @@ class Snapshots(Sessions):
             await refreshes.fetched(unit, cart_id, now())  # nothing a fetch could change: nothing pending
             return Applied(stored, False, [])
         began = now()
-        view = await self.fetch_view(client, cart_id, stored=stored, cart=cart, updates=updates)
+        view, waiting = await self._fetch(client, cart_id, stored=stored, cart=cart, updates=updates,
+                                          may_wait=first and cart is None)
         if cart is None:
             await refreshes.fetched(unit, cart_id, began)
+        if waiting:
+            settle = timedelta(seconds=self.settings.refresh_settle_seconds)
+            await refreshes.mark_dirty(unit, cart_id, since=began, due=began + settle, updates=-waiting)
         if view is None:
             if stored is None:
                 log.info("cart not found in BigCommerce and unknown here; nothing to do", store_hash=store_hash,

@@ -7,7 +7,7 @@ from typing import Any
 
 from cartio_bigcommerce import Cart
 from cartio_carts.domain import map_cart
-from cartio_carts.snapshots import checkout_can_matter
+from cartio_carts.snapshots import checkout_can_matter, checkout_can_wait
 
 from .test_domain import T0, bc_cart, line
 
@@ -67,3 +67,21 @@ def test_a_guests_burst_of_changes_each_with_its_update_has_no_checkout_read() -
     burst = bc_cart([line("a", 1, 7, 5.0)], version=21, updated=T0 + timedelta(seconds=5))
     assert not checkout_can_matter(burst, stored(before), updates=20)
     assert not checkout_can_matter(burst, stored(before), updates=22)  # late ones counted: no read either
+
+
+def test_the_first_read_of_a_burst_leaves_an_unexplained_move_to_the_bursts_later_read() -> None:
+    before = bc_cart([line("a", 1, 1, 5.0)])
+    # two changes made, the second one's webhook still on its way when the first one's read began
+    seen = bc_cart([line("a", 1, 3, 5.0)], version=3, updated=T0 + timedelta(seconds=5))
+    assert checkout_can_wait(seen, stored(before), updates=1) == 1
+    assert checkout_can_wait(seen, stored(before), updates=2) == 0
+    emailed = bc_cart([line("a", 1, 3, 5.0)], version=3, updated=T0 + timedelta(seconds=5), email="a@b.example")
+    assert checkout_can_wait(emailed, stored(before), updates=1) == 0  # read now: the email makes it matter
+
+
+def test_the_later_read_has_the_checkout_read_unless_the_webhooks_came_to_explain_the_move() -> None:
+    seen = bc_cart([line("a", 1, 3, 5.0)], version=3, updated=T0 + timedelta(seconds=5))
+    assert checkout_can_matter(seen, stored(seen), updates=-1)  # nothing came: a checkout change
+    assert not checkout_can_matter(seen, stored(seen), updates=0)  # the late webhook came
+    later = bc_cart([line("a", 1, 4, 5.0)], version=5, updated=T0 + timedelta(seconds=6))
+    assert checkout_can_matter(later, stored(seen), updates=1)  # the late one and one more, and a checkout move
