@@ -61,9 +61,21 @@ async def test_api_error_rate_one_gives_5xx_but_control_api_still_works(h):
     assert (await h.client.get(h.v3("/catalog/products"), headers=h.headers)).status_code == 200
 
 
+async def test_api_throttle_rate_one_gives_429_with_retry_after_and_does_nothing(h):
+    await h.client.post("/_sim/faults", json={"api_throttle_rate": 1})
+    throttled = await h.client.get(h.v3("/catalog/products"), headers=h.headers)
+    assert throttled.status_code == 429
+    assert throttled.headers["x-retry-after"] == "1"
+    assert int(throttled.headers["x-rate-limit-requests-left"]) > 0  # no header warned of it
+    assert (await h.client.get("/_sim/api_usage")).json()["throttled"] == 1
+    await h.client.post("/_sim/faults", json={})
+    assert (await h.client.get(h.v3("/catalog/products"), headers=h.headers)).status_code == 200
+
+
 async def test_faults_reject_unknown_fields_and_bad_rates(h):
     assert (await h.client.post("/_sim/faults", json={"api_error_rat": 1})).status_code == 422
     assert (await h.client.post("/_sim/faults", json={"api_error_rate": 2})).status_code == 422
+    assert (await h.client.post("/_sim/faults", json={"api_throttle_rate": -0.1})).status_code == 422
 
 
 async def test_v2_errors_are_arrays(h):

@@ -11,6 +11,9 @@ class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     api_error_rate: float | None = Field(default=None, ge=0, le=1)
+    # This share of API calls answered 429 as if the store's quota were spent (X-Retry-After: 1), not carried out:
+    # other apps of the store using the shared quota, which no rate header announced.
+    api_throttle_rate: float | None = Field(default=None, ge=0, le=1)
     api_latency_ms: int | None = Field(default=None, ge=0, le=60000)
     rate_limit_per_30s: int | None = Field(default=None, ge=1)
     webhook_failure_rate: float | None = Field(default=None, ge=0, le=1)
@@ -25,6 +28,10 @@ class Faults(BaseModel):
 
     def api_error(self, rng: random.Random, path: str = "") -> bool:
         return bool(self.api_error_rate) and self.applies_to(path) and rng.random() < (self.api_error_rate or 0)
+
+    def throttled(self, rng: random.Random, path: str = "") -> bool:
+        rate = self.api_throttle_rate or 0
+        return bool(rate) and self.applies_to(path) and rng.random() < rate
 
     def lost_response(self, rng: random.Random, path: str = "") -> bool:
         rate = self.api_lost_response_rate or 0

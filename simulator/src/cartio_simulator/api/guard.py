@@ -120,6 +120,11 @@ def install(app: FastAPI, sim: Simulator) -> None:
             log.info("store %s throttled (%d requests in the window)", store.hash, store.rate.count)
             usage.of(store.hash).throttled += 1
             return JSONResponse(error_body(path, 429, "Too many requests"), status_code=429, headers=headers)
+        if sim.faults.throttled(sim.rng, path):
+            headers = {**_rate_headers(store, quota), "X-Retry-After": "1"}
+            log.info("fault: store %s throttled (api_throttle_rate)", store.hash)
+            usage.of(store.hash).throttled += 1
+            return JSONResponse(error_body(path, 429, "Too many requests"), status_code=429, headers=headers)
         store.rate.count += 1
         usage.of(store.hash).requests[(request.method, path)] += 1
         headers = _rate_headers(store, quota)
