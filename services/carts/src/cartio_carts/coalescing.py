@@ -70,9 +70,7 @@ class Coalescer:
         counted = int(update)
         if refreshes.covered(found, received_at):
             if counted and found is not None and found.updates < 0:
-                # Its change was in the last read, which counted on it to explain a move: paid.
-                await refreshes.mark_dirty(unit, cart_id, since=found.dirty_since or at,
-                                           due=found.due_at or at, updates=counted)
+                await refreshes.paid(unit, cart_id)  # its change was in the last read, a move it explains
             return
         if not gone and refreshes.should_wait(found, at, self.settle):
             since, due = refreshes.next_due(found, at, self.settle, self.max_delay)

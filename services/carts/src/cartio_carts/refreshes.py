@@ -96,11 +96,19 @@ async def mark_dirty(unit: Unit, cart_id: uuid.UUID, *, since: datetime, due: da
     ))
 
 
-async def fetched(unit: Unit, cart_id: uuid.UUID, at: datetime) -> None:
-    """A fetch that began at `at`, under the cart's lock, covers every webhook marked before it."""
-    stmt = pg_insert(cart_refreshes).values(store_hash=unit.store_hash, cart_id=cart_id, fetched_at=at)
+async def fetched(unit: Unit, cart_id: uuid.UUID, at: datetime, *, updates: int = 0) -> None:
+    """A fetch that began at `at`, under the cart's lock, covers every webhook marked before it. `updates` (<= 0):
+    version moves it saw that webhooks still on their way are to explain (each one that comes adds one)."""
+    stmt = pg_insert(cart_refreshes).values(store_hash=unit.store_hash, cart_id=cart_id, fetched_at=at,
+                                            updates=updates)
     await unit.session.execute(stmt.on_conflict_do_update(
         index_elements=[cart_refreshes.c.store_hash, cart_refreshes.c.cart_id],
         set_={"fetched_at": at, "dirty_since": None, "due_at": None, "attempts": 0, "claimed_until": None,
-              "updates": 0},
+              "updates": updates},
     ))
+
+
+async def paid(unit: Unit, cart_id: uuid.UUID) -> None:
+    """A `store/cart/updated` the last fetch saw the change of (it came late): one of that fetch's moves explained."""
+    await unit.session.execute(cart_refreshes.update().where(_key(unit, cart_id), cart_refreshes.c.updates < 0)
+                               .values(updates=cart_refreshes.c.updates + 1))

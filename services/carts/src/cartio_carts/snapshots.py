@@ -100,8 +100,9 @@ class Snapshots(Sessions):
         self, client: BigCommerceClient, cart_id: uuid.UUID, *, stored: Row | None, cart: Cart | None = None,
         updates: int | None = None, may_wait: bool = False,
     ) -> tuple[CartView | None, int]:
-        """`fetch_view`, and the version moves whose checkout read was left to the burst's later read
-        (`may_wait`: a read at a burst's first webhook; see `checkout_can_wait`)."""
+        """`fetch_view`, and the version moves no counted webhook explains: left to the burst's later read when
+        the checkout was not read (`may_wait`: a read at a burst's first webhook; see `checkout_can_wait`),
+        negated; else (the checkout read saw them) positive, for late webhooks to pay off."""
         checkout: Checkout | None = None
         waiting = 0
         try:
@@ -120,7 +121,11 @@ class Snapshots(Sessions):
         if cart.customer_id and not known:
             found = await client.get_customers([cart.customer_id])
             customer = found[0] if found else None
-        return domain.map_cart(cart, checkout, customer), waiting
+        if waiting:
+            return domain.map_cart(cart, checkout, customer), -waiting
+        # Counted from this read's own webhooks: moves an earlier read left unexplained are read just now.
+        seen = unexplained_moves(cart, stored, max(updates, 0)) if updates is not None else 0
+        return domain.map_cart(cart, checkout, customer), seen
 
     async def apply_view(
         self, unit: Unit, view: CartView, *, actor: str = SHOPPER, mine: Callable[[Change], bool] | None = None,
@@ -214,13 +219,15 @@ class Snapshots(Sessions):
             await refreshes.fetched(unit, cart_id, now())  # nothing a fetch could change: nothing pending
             return Applied(stored, False, [])
         began = now()
-        view, waiting = await self._fetch(client, cart_id, stored=stored, cart=cart, updates=updates,
-                                          may_wait=first and cart is None)
+        view, moves = await self._fetch(client, cart_id, stored=stored, cart=cart, updates=updates,
+                                        may_wait=first and cart is None)
         if cart is None:
-            await refreshes.fetched(unit, cart_id, began)
-        if waiting:
+            # Moves this read saw beyond its webhooks: the late webhooks of those changes pay them off rather
+            # than count for the next read, where they would hide a checkout change.
+            await refreshes.fetched(unit, cart_id, began, updates=-max(moves, 0))
+        if moves < 0:
             settle = timedelta(seconds=self.settings.refresh_settle_seconds)
-            await refreshes.mark_dirty(unit, cart_id, since=began, due=began + settle, updates=-waiting)
+            await refreshes.mark_dirty(unit, cart_id, since=began, due=began + settle, updates=moves)
         if view is None:
             if stored is None:
                 log.info("cart not found in BigCommerce and unknown here; nothing to do", store_hash=store_hash,
