@@ -36,6 +36,7 @@ cart_refreshes = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     # `store/cart/updated` webhooks marked since the last fetch: each stands for one change of the cart's own
     # (items, email, customer), so the version moving further says the checkout changed (`checkout_can_matter`).
+    # Negative: moves the last fetch saw that webhooks still on their way are to explain (each adds one).
     sa.Column("updates", sa.Integer, nullable=False, server_default="0"),
     # A replica took the fetch until then (another one takes it over after).
     sa.Column("claimed_until", TS),
