@@ -30,7 +30,6 @@ class Simulator:
         self.faults = Faults()
         self.rng = random.Random(settings.seed)
         self._http: httpx.AsyncClient | None = None
-        self._hooks_http: httpx.AsyncClient | None = None
         self.dispatcher = Dispatcher(settings, lambda: self.faults, self.hooks_http, self.rng)
         self.mail = MailSink(settings.host, settings.smtp_port)
         self.shoppers = Shoppers(self)
@@ -42,15 +41,10 @@ class Simulator:
             self._http = httpx.AsyncClient(follow_redirects=False)
         return self._http
 
-    def hooks_http(self) -> httpx.AsyncClient:
-        """The webhook deliveries' own client: a connection for each delivery in flight (the dispatcher admits
-        `webhook_concurrency` at once), so no request ever queues inside httpx's pool, where a wait counts against
-        the attempt's timeout and each queued request costs every other one CPU (the pool scans its queue)."""
-        if self._hooks_http is None or self._hooks_http.is_closed:
-            size = self.settings.webhook_concurrency
-            self._hooks_http = httpx.AsyncClient(
-                follow_redirects=False, limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
-        return self._hooks_http
+    @staticmethod
+    def hooks_http() -> httpx.AsyncClient:
+        """A client for webhook deliveries: one keep-alive connection, used by one attempt at a time."""
+        return httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=1))
 
     async def start(self) -> None:
         """Starts the SMTP sink (idempotent). ASGI lifespan calls this; in-process tests call it themselves."""
@@ -64,10 +58,9 @@ class Simulator:
         await self.shoppers.stop()
         await self.dispatcher.aclose()
         await self.mail.stop()
-        for client in (self._http, self._hooks_http):
-            if client is not None:
-                await client.aclose()
-        self._http = self._hooks_http = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def store(self, store_hash: str | None) -> Store:
         if not store_hash:

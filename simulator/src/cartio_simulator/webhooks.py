@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -13,7 +14,7 @@ import random
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,8 +97,12 @@ class Dispatcher:
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
         self.blocklist = Blocklist(scale=settings.time_scale)
         self._tasks: set[asyncio.Task[None]] = set()
-        # Attempts in flight at once; the client's pool has as many connections, so none waits inside httpx.
-        self._slots = asyncio.Semaphore(settings.webhook_concurrency)
+        # Attempts in flight at once, each on a client of one keep-alive connection lent to it alone: a shared
+        # client's pool scans every connection and every queued request on each request (httpcore), which cost
+        # the simulator most of its CPU under a burst; here a turn is waited for in a plain queue.
+        self._idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        self._clients: list[httpx.AsyncClient] = []
+        self._turns = asyncio.Semaphore(settings.webhook_concurrency)
 
     def fire(self, store: Store, events: list[Event]) -> None:
         """Queues one delivery per event and matching active hook; returns at once."""
@@ -131,6 +136,23 @@ class Dispatcher:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+        self._idle = asyncio.Queue()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of one connection for one attempt, once one of `webhook_concurrency` turns is free."""
+        async with self._turns:
+            client = self._idle.get_nowait() if not self._idle.empty() else None
+            if client is None or client.is_closed:
+                client = self._client()
+                self._clients.append(client)
+            try:
+                yield client
+            finally:
+                self._idle.put_nowait(client)
 
     def _headers(self, hook: Hook, delivery: Delivery, body: bytes) -> dict[str, str]:
         timestamp = str(int(time.time()))
@@ -164,8 +186,8 @@ class Dispatcher:
             delivery.last_error = "simulated failure (webhook_failure_rate)"
             return False
         try:
-            async with self._slots:  # waiting for a turn is not part of the attempt (nor of its timeout)
-                response = await self._client().post(
+            async with self._connection() as client:  # waiting for a turn is not part of the attempt
+                response = await client.post(
                     hook.destination,
                     content=body,
                     headers=self._headers(hook, delivery, body),
