@@ -22,8 +22,8 @@ not show within `--timeout` seconds of the phase's end is lost.
 
 Baseline in the same run: the same changes one at a time (`--baseline-rate`, 2 a second, each seen long before the
 next), and at every rate the simulator's own answer time to the shopper's request, the floor the pipeline adds to.
-Also measured per phase: the CPU each process used (from /proc). Exit status 1 if a change was lost or failed.
-Databases and the namespace are dropped at the end. Not part of `make test`.
+Also measured per phase: the CPU each process used (from /proc). Exit status 1 if a change was lost or failed
+(the section is written all the same). Databases and the namespace are dropped at the end. Not part of `make test`.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def report(phases: list[Phase], args: argparse.Namespace) -> str:
 
     rows = []
     for p in phases:
-        ratio = f"{pct(p.latencies, 99) / floor:.1f}x" if p.latencies and p is not base else "1x"
+        ratio = "1x" if p is base else f"{pct(p.latencies, 99) / floor:.1f}x" if p.latencies else "-"
         bold = "**" if p.rate == TARGET_RATE else ""
         rows.append(
             f"| {p.name} | {p.offered:.0f} | {p.achieved:.0f} | {len(p.changes):,} | {ms(p.latencies, 50)} | "
@@ -297,7 +297,8 @@ async def main() -> None:
     parser.add_argument("--quota", type=int, default=15_000, help="API requests per store per 30 s")
     parser.add_argument("--gap", type=float, default=2.0, help="seconds a cart rests between its changes")
     parser.add_argument("--connections", type=int, default=64, help="the load generator's connections")
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds after a phase to wait for its events")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds after a phase to wait for its events (then lost; the next phase starts)")
     parser.add_argument("--profile", type=Path, default=None,
                         help=f"py-spy the processes during the {TARGET_RATE}/s phase: collapsed stacks in this folder")
     args = bench_args(parser)  # `python -m bench` hands every benchmark the same arguments
@@ -336,12 +337,14 @@ async def main() -> None:
 
     text = report(phases, args)
     print("\n" + text)
-    problems = [f"{p.name}: {len(p.lost)} lost, {len(p.failed)} failed" for p in phases if p.lost or p.failed]
-    if problems:
-        print("\n!!! " + "; ".join(problems) + "; nothing written", file=sys.stderr)
-        raise SystemExit(1)
+    # Written whatever happened: a rate the machine cannot carry shows as its backlog (changes not on the feed in
+    # time), which is the figure; the exit status still says so.
     if args.output:
         write_section(args.output, SCRIPT, text)
+    problems = [f"{p.name}: {len(p.lost)} lost, {len(p.failed)} failed" for p in phases if p.lost or p.failed]
+    if problems:
+        print("\n!!! " + "; ".join(problems), file=sys.stderr)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
