@@ -267,7 +267,8 @@ def report(phases: list[Phase], args: argparse.Namespace) -> str:
         "quantity); lost: "
         f"accepted by the simulator, not on the feed {args.timeout:g} s after the phase. Baseline in the same run: "
         f"the same changes one at a time ({args.baseline_rate:g} a second), and the simulator's own answer to each "
-        "shopper request (the floor the pipeline adds to).",
+        "shopper request (the floor the pipeline adds to)."
+        + (f" Carts ran with {', '.join(args.carts_env)}." if args.carts_env else ""),
         "",
         "| phase | offered /s | achieved /s | changes | p50 ms | p99 ms | max ms | lost | failed | p99 vs one at "
         "a time | simulator answer p50 / p99 ms | sent late p99 ms |",
@@ -301,11 +302,14 @@ async def main() -> None:
                         help="seconds after a phase to wait for its events (then lost; the next phase starts)")
     parser.add_argument("--profile", type=Path, default=None,
                         help=f"py-spy the processes during the {TARGET_RATE}/s phase: collapsed stacks in this folder")
+    parser.add_argument("--carts-env", action="append", default=[], metavar="CARTIO_X=VALUE",
+                        help="a setting of carts for this run (experiments: CARTIO_PREFETCH=32), repeatable")
     args = bench_args(parser)  # `python -m bench` hands every benchmark the same arguments
 
     phases: list[Phase] = []
     async with bench_system() as system:
         system.name = "freshness"  # its own log files (test-logs/freshness-*.log), apart from other benchmarks'
+        system.process_env["carts"] = dict(item.split("=", 1) for item in args.carts_env)
         print("starting the simulator and the services ...", flush=True)
         await system.start()
         answer = await system.sim_call("POST", "/_sim/faults", json={"rate_limit_per_30s": args.quota})
