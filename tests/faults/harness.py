@@ -164,16 +164,20 @@ class Workload:
         await self.shoppers(2)
         await self.merchant_deletes(self.open_carts()[0])
 
-    async def run_around(self, fault: Any, *, rounds: int = 1, pause: float = 0.0) -> None:
-        """`before`, then `during` inside the fault (an async context manager), then `after`."""
+    async def run_around(self, fault: Any, *, rounds: int = 1, pause: float = 0.0, settle: bool = False) -> None:
+        """`before`, then `during` inside the fault (an async context manager), then `after` (once the system
+        agrees again, with `settle`: a merchant acting at once may be told to try again shortly)."""
         await self.before()
         async with fault:
             await self.during(rounds, pause)
+        if settle:
+            await self.settled("the backlog after the fault")
         await self.after()
 
     # --- reconciliation ------------------------------------------------------------------------------
 
-    async def reconcile(self, request: pytest.FixtureRequest, fault: str) -> str:
+    async def settled(self, fault: str) -> None:
+        """Wait until the system agrees with the store and the workload; fail with the mismatches."""
         mismatches: list[str] = []
 
         async def agrees() -> bool:
@@ -185,6 +189,9 @@ class Workload:
         except AssertionError:
             raise AssertionError(f"{fault}: not reconciled:\n" + "\n".join(mismatches[:30])
                                  + f"\n{self.system.logs()}") from None
+
+    async def reconcile(self, request: pytest.FixtureRequest, fault: str) -> str:
+        await self.settled(fault)
         line = await self.summary(fault)
         print(line)
         request.node.user_properties.append(("fault_summary", line))
