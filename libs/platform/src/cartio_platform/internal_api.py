@@ -9,7 +9,7 @@ from fastapi import Depends, Header
 SYSTEM_ACTOR = "system"
 
 
-def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
+async def actor_of(x_cartio_actor: Annotated[str | None, Header()] = None) -> str:
     """The acting staff member's email from `X-Cartio-Actor` (at most 254 characters), else `system`."""
     actor = (x_cartio_actor or "").strip()
     return actor[:254] if actor else SYSTEM_ACTOR

@@ -193,7 +193,7 @@ def setup_logging(settings: ServiceSettings) -> None:
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:
     """The app's `Runtime` (its lifespan puts it on `app.state`), for a route that needs the database or broker."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -25,17 +25,17 @@ from cartio_platform.runtime import RuntimeDep
 from cartio_platform.security import require_service_token
 
 
-def valid_store(store: str) -> None:
+async def valid_store(store: str) -> None:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store.")
 
 
-def _rulebook(request: Request) -> Rulebook:
+async def _rulebook(request: Request) -> Rulebook:
     rulebook: Rulebook = request.app.state.rulebook
     return rulebook
 
 
-def _index(request: Request) -> RuleIndex:
+async def _index(request: Request) -> RuleIndex:
     index: RuleIndex = request.app.state.index
     return index
 

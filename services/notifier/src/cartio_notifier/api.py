@@ -33,7 +33,7 @@ from cartio_platform.security import require_service_token
 router = APIRouter(prefix="/internal/stores/{store}", dependencies=[Depends(require_service_token)])
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
