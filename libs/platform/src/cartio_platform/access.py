@@ -16,6 +16,13 @@ from cartio_platform.metrics import HTTP_REQUESTS
 
 log = get_logger("cartio_platform.runtime")
 QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: counted, not logged
+_LOGGED = "cartio_outcome_logged"
+
+
+def outcome_logged(scope: Scope) -> None:
+    """The route logged a line of its own saying what it did with this request: no access line repeats it (at
+    thousands of webhooks a second, one line each is what ingest can afford)."""
+    scope.setdefault("state", {})[_LOGGED] = True
 
 
 class AccessLog:
@@ -44,6 +51,6 @@ class AccessLog:
             # The router puts the matched route into the scope it was given: this one.
             path = getattr(scope.get("route"), "path", "(unmatched)")
             HTTP_REQUESTS.labels(method=scope["method"], route=path, status=str(status)).inc()
-            if path not in QUIET_ROUTES:
+            if path not in QUIET_ROUTES and not scope.get("state", {}).get(_LOGGED):
                 log.info("request", method=scope["method"], route=path, status=status,
                          ms=round((time.perf_counter() - started) * 1000, 1))
