@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from cartio_bigcommerce.webhooks import WebhookPayload
 from cartio_contracts.messages import WebhookReceived
 from cartio_ingest.domain import SeenDeliveries, scope_wanted, webhook_message_id
 from cartio_ingest.recheck import SecretRecheck
 from cartio_ingest.settings import Settings
 from cartio_ingest.stores import Verdict
+from cartio_platform.access import outcome_logged
 from cartio_platform.broker import BrokerUnavailable
 from cartio_platform.errors import describe_validation, error_response
 from cartio_platform.inputs import BadJson, loads_strict
@@ -32,7 +32,7 @@ WEBHOOKS_DROPPED = Counter(
 )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -53,11 +53,12 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def dropped(reason: str, **fields: object) -> Response:
+def dropped(request: Request, reason: str, **fields: object) -> Response:
     """An authentic webhook Cartio does not want: 2xx, so BigCommerce counts it delivered (a refusal would count
     against the success ratio of ingest's domain, shared by every store), and nothing published."""
     WEBHOOKS_DROPPED.labels(reason=reason).inc()
     log.info("webhook dropped", reason=reason, **fields)
+    outcome_logged(request.scope)
     return JSONResponse({"accepted": False, "dropped": reason})
 
 
@@ -87,24 +88,25 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
         log.warning("webhook refused: wrong secret", store_hash=store_hash[:32])
         return error_response(401, "wrong_secret", f"the {WEBHOOK_SECRET_HEADER} header does not match this store")
     try:
-        payload = WebhookPayload.model_validate(raw)
+        # Validated once, as the message it becomes (the body's fields are WebhookPayload's).
+        received = {**raw, "received_at": datetime.now(UTC)} if isinstance(raw, dict) else raw
+        payload = WebhookReceived.model_validate(received)
     except ValidationError as exc:
         return error_response(422, "invalid_webhook", describe_validation(list(exc.errors())))
     if verdict is Verdict.UNINSTALLED:
-        return dropped("store_uninstalled", store_hash=payload.store_hash, scope=payload.scope)
+        return dropped(request, "store_uninstalled", store_hash=payload.store_hash, scope=payload.scope)
     if not scope_wanted(payload.scope, settings.webhook_scopes):
-        return dropped("scope_unused", store_hash=payload.store_hash, scope=payload.scope)
+        return dropped(request, "scope_unused", store_hash=payload.store_hash, scope=payload.scope)
     delivery_id = (request.headers.get("webhook-id") or "")[:200] or None
     seen: SeenDeliveries = request.app.state.seen_deliveries
     seen_key = f"{payload.store_hash}|{delivery_id}"
     if delivery_id and (earlier := seen.get(seen_key)) is not None:
         WEBHOOKS_DROPPED.labels(reason="duplicate").inc()
         return JSONResponse({"accepted": True, "message_id": str(earlier), "duplicate": True})
-    message = WebhookReceived(**payload.model_dump(), received_at=datetime.now(UTC))
     try:
         # On the webhooks exchange, routed by scope (WebhookReceived says so).
         message_id = webhook_message_id(payload, delivery_id)
-        envelope = await runtime.publish(message, payload.store_hash, message_id=message_id,
+        envelope = await runtime.publish(payload, payload.store_hash, message_id=message_id,
                                          timeout=settings.publish_timeout)
     except BrokerUnavailable as exc:
         # BigCommerce retries a non-2xx; nothing is lost as long as we never answer 200 unconfirmed.
@@ -114,4 +116,5 @@ async def receive_webhook(request: Request, settings: SettingsDep, runtime: Runt
         seen.add(seen_key, envelope.message_id)
     log.info("webhook accepted", scope=payload.scope, store_hash=payload.store_hash,
              message_id=str(envelope.message_id))
+    outcome_logged(request.scope)
     return JSONResponse({"accepted": True, "message_id": str(envelope.message_id)})
