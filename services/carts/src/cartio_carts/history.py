@@ -46,7 +46,7 @@ DELETE_REASONS = ("shopper", "merchant", "expired", "blocked", "unknown")
 DECLINED = 6
 
 
-def _valid_store(store: str) -> None:
+async def _valid_store(store: str) -> None:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store.")
 

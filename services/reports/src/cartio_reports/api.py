@@ -28,7 +28,7 @@ from . import export, product_export, queries
 from .domain.days import resolve_period
 
 
-def valid_store(store: str) -> None:
+async def valid_store(store: str) -> None:
     if not is_store_hash(store):
         raise ApiError(404, "store_not_found", "No such store.")
 
