@@ -54,7 +54,9 @@ test: setup infra lint ui browser
 	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
 		$(VENV)/pytest
 
+# Every benchmark (bench/*.py, each with its baseline in the same run); rewrites their sections of
+# docs/benchmarks.md. ARGS go to each, e.g. `make bench ARGS=--help`.
 bench: setup infra
 	@./scripts/ensure-bench-tools.sh
 	CARTIO_TEST_POSTGRES_URL=$(PG_SERVER)/postgres CARTIO_TEST_AMQP_URL=$(AMQP_URL) \
-		$(VENV)/python -m bench
+		$(VENV)/python -m bench --output docs/benchmarks.md $(ARGS)
