@@ -17,7 +17,6 @@ from cartio_platform.broker import Broker
 from cartio_platform.consumer import replay_parked
 from cartio_platform.errors import describe_validation
 from cartio_platform.logging import configure_logging
-from cartio_platform.migrate import upgrade
 from cartio_platform.settings import DevelopmentSecrets, ServiceSettings
 
 
@@ -55,6 +54,8 @@ def service_main(
         uvicorn.run(app_factory(settings), host=settings.host, port=settings.port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=5, loop="uvloop", http="httptools")
     elif args.command == "migrate":
+        from cartio_platform.migrate import upgrade  # alembic: ~12 MB a serving process has no use for
+
         assert migrations is not None
         upgrade(settings.database_url, migrations)
         print(f"{settings.service_name}: database migrated")
