@@ -57,7 +57,7 @@ async def generate(spec: dict[str, Any]) -> dict[str, Any]:
     rng = random.Random(1)
     clients: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
     # One client per connection: one httpx client with many connections spends more CPU in its pool than the
-    # simulator does on the request (see bench/ingest_throughput.py).
+    # simulator does on the request (see bench/_webhooks.py).
     for _ in range(int(spec["connections"])):
         clients.put_nowait(httpx.AsyncClient(base_url=spec["sim"], timeout=30,
                                              limits=httpx.Limits(max_connections=1)))

@@ -47,7 +47,7 @@ from cartio_platform.testing import wait_until  # noqa: E402
 from cartio_platform.testing.system import System  # noqa: E402
 
 TARGET = 1.5
-SCRIPT = "bigcommerce_quota.py"
+SCRIPT = "bench/bigcommerce_quota.py"
 
 
 @dataclass

@@ -15,8 +15,7 @@ each) are made in the simulator: carts knows none of them.
    `GET /v3/checkouts/{id}`), through carts' own BigCommerce client from this process, as many in flight as
    carts' prefetch: the floor of the fetch;
 2. carts stopped, `--carts` `store/cart/deleted` webhooks of carts that do not exist (the baseline: the
-   consumer's fixed cost, one transaction and one `GET /v3/carts/{id}` answered 404, as
-   `bench/ingest_throughput.py` measures it), then one
+   consumer's fixed cost, one transaction and one `GET /v3/carts/{id}` answered 404), then one
    `store/cart/updated` webhook of each made cart, posted to ingest (answered 200 once RabbitMQ confirmed) and
    so waiting in carts' durable queue in that order; the queue's depth is checked;
 3. with `--downstream stopped` (default) ingest, gateway, blacklist, reports and notifier are stopped, so carts,
@@ -56,9 +55,9 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
+from bench._webhooks import post_all, queue_depth  # noqa: E402
 from bench.api_carts_list import first_cart  # noqa: E402
 from bench.carts_list import bench_args, bench_system, machine, write_section  # noqa: E402
-from bench.ingest_throughput import post_all, queue_depth  # noqa: E402
 from cartio_bigcommerce import BigCommerceClient  # noqa: E402
 from cartio_carts.settings import Settings  # noqa: E402
 from cartio_contracts import Topology  # noqa: E402

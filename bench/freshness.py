@@ -49,8 +49,8 @@ if str(ROOT) not in sys.path:  # run as a script: bench and tests are packages o
     sys.path.insert(0, str(ROOT))
 
 from bench._freshness_load import Change  # noqa: E402
+from bench._webhooks import queue_depth  # noqa: E402
 from bench.carts_list import bench_args, bench_system, machine, write_section  # noqa: E402
-from bench.ingest_throughput import queue_depth  # noqa: E402
 from cartio_contracts import Topology  # noqa: E402
 from cartio_platform.testing.system import System  # noqa: E402
 from tests.e2e.test_tenancy_and_live import listening  # noqa: E402

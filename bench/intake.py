@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: bench is a package of the repository's root
     sys.path.insert(0, str(ROOT))
 
-import aio_pika  # noqa: E402
 import httpx  # noqa: E402
 
+from bench._webhooks import queue_depth  # noqa: E402
 from bench.carts_list import bench_args, bench_system, machine, write_section  # noqa: E402
 from cartio_contracts import Topology  # noqa: E402
 from cartio_platform.testing import free_port, wait_until  # noqa: E402
@@ -138,19 +138,6 @@ async def wrk(url: str, script: Path, seconds: float, *, connections: int = CONN
     r = json.loads(result.removeprefix("RESULT "))
     return Run(ok=r["ok"], bad=r["bad"], errors=r["errors"], seconds=r["seconds"],
                p50=r["p50"] / 1000, p99=r["p99"] / 1000, max=r["max"] / 1000)
-
-
-async def queue_depth(url: str, queues: list[str]) -> int:
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        total = 0
-        for queue in queues:
-            declared = await channel.declare_queue(queue, passive=True)
-            total += int(declared.declaration_result.message_count or 0)
-        return total
-    finally:
-        await connection.close()
 
 
 async def profile(pid: int, seconds: float, out: Path) -> None:
@@ -256,7 +243,7 @@ async def main() -> None:
             load = os.getloadavg()[0]
             for number, (name, url) in enumerate(targets.items()):
                 watched = [straight_queue] if "straightforward" in name else queues if "ingest" in name else []
-                before = await queue_depth(system.infra.amqp_url, watched) if watched else 0
+                before = await queue_depth(system.infra.amqp_url, *watched) if watched else 0
                 print(f"{name}: warm-up, then {args.seconds:.0f} s at {CONNECTIONS} connections ...", flush=True)
                 warm = await wrk(url, script(f"warm{number}-{uuid.uuid4().hex[:6]}"), 3)
                 measured = wrk(url, script(f"run{number}-{uuid.uuid4().hex[:6]}"), args.seconds)
@@ -269,7 +256,7 @@ async def main() -> None:
                 if watched:
                     at_rate[name] = fixed = await wrk(url, script(f"rate{number}-{uuid.uuid4().hex[:6]}", pause),
                                                       args.seconds)
-                    grew = await queue_depth(system.infra.amqp_url, watched) - before
+                    grew = await queue_depth(system.infra.amqp_url, *watched) - before
                     ok = warm.ok + run.ok + fixed.ok
                     # An answered 200 is in the queue; a request cut off by wrk's stop may be there unanswered.
                     if not ok <= grew <= ok + 3 * CONNECTIONS:
