@@ -36,13 +36,9 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +51,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
+from bench._profile import cpu_seconds, record, stop, summarise  # noqa: E402
 from bench._webhooks import post_all, queue_depth  # noqa: E402
 from bench.api_carts_list import first_cart  # noqa: E402
 from bench.carts_list import bench_args, bench_system, machine, write_section  # noqa: E402
@@ -150,65 +147,6 @@ async def stored(engine: AsyncEngine, store: str, cart_ids: list[str]) -> int:
         return int(await conn.scalar(sa.text(
             "SELECT count(*) FROM carts WHERE store_hash = :s AND cart_id = ANY(CAST(:ids AS uuid[]))"),
             {"s": store, "ids": cart_ids}) or 0)
-
-
-def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling carts (idle included: the share spent waiting shows), collapsed stacks into `out`."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        print("(py-spy not found: no profile)")
-        return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--idle", "--nonblocking",
-                             "--format", "raw", "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop_profile(spy: subprocess.Popen[bytes] | None) -> None:
-    if spy is None:
-        return
-    spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled on SIGINT
-    try:
-        spy.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        spy.kill()
-
-
-def short(frame: str) -> str:
-    """`function (path/to/file.py:line)` as `function (file.py)`: one row per function, not per line."""
-    name, _, where = frame.partition(" (")
-    return f"{name} ({where.rsplit('/', 1)[-1].rsplit(':', 1)[0]})" if where else name
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU the process has used so far (/proc/<pid>/stat), unaffected by the machine's load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def summarise(path: Path, top: int = 15) -> list[str]:
-    """Top frames of collapsed stacks: by own samples (where the CPU is) and by inclusive samples (what for)."""
-    own: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _, n = line.rpartition(" ")
-        if not stack or not n.isdigit():
-            continue
-        count = int(n)
-        total += count
-        frames = [short(f) for f in stack.split(";")]
-        own[frames[-1]] += count
-        for frame in set(frames):
-            inclusive[frame] += count
-    if not total:
-        return ["(no samples)"]
-
-    def rows(counter: Counter[str]) -> list[str]:
-        return [f"| {100 * n / total:.1f} % | `{frame}` |" for frame, n in counter.most_common(top)]
-
-    return [f"py-spy, {total:,} samples of carts during the changes (idle included):", "",
-            "| own | frame |", "|---|---|", *rows(own), "", "| inclusive | frame |", "|---|---|",
-            *rows(inclusive)]
 
 
 async def main() -> None:
@@ -321,15 +259,15 @@ async def main() -> None:
                 cpu["baseline"] = readings()
                 if not args.no_profile:
                     LOG_DIR.mkdir(exist_ok=True)
-                    spy = start_profile(pid, out)
+                    spy = record(pid, out, idle=True)
                 await wait_until(changes_done, timeout=600, interval=0.1, what="every cart.upserted published")
                 cpu["changes"] = readings()
             except AssertionError as exc:
                 problems.append(str(exc))
             finally:
-                stop_profile(spy)
+                stop(spy)
             if spy is not None and out.exists():
-                profile_lines = summarise(out)
+                profile_lines = summarise(out, "carts during the changes (idle included)")
                 print(f"profile: {out}")
 
             n, first, last = await inbox_span(carts_db, queue, baseline_ids)

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script: bench is a package of the repo
 
 import httpx  # noqa: E402
 
+from bench._profile import record, summarise  # noqa: E402
 from bench._webhooks import queue_depth  # noqa: E402
 from bench.carts_list import bench_args, bench_system, machine, write_section  # noqa: E402
 from cartio_contracts import Topology  # noqa: E402
@@ -141,26 +142,9 @@ async def wrk(url: str, script: Path, seconds: float, *, connections: int = CONN
 
 
 async def profile(pid: int, seconds: float, out: Path) -> None:
-    """py-spy's samples of `pid` for `seconds` as collapsed stacks in `out`; the top functions printed."""
-    recorder = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", f"{seconds:.0f}", "-r", "200",
-        "-f", "raw", "-o", str(out),
-        "--nonblocking", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    await recorder.wait()
-    own: dict[str, int] = {}
-    within: dict[str, int] = {}
-    total = 0
-    for line in (await asyncio.to_thread(out.read_text)).splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames, n = stack.split(";"), int(count)
-        total += n
-        own[frames[-1]] = own.get(frames[-1], 0) + n
-        for frame in set(frames):
-            within[frame] = within.get(frame, 0) + n
-    print(f"py-spy: {total} samples of ingest; top by own time, then by time within:")
-    for title, counts in (("own", own), ("within", within)):
-        for frame, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
-            print(f"  {title:6} {100 * n / total:5.1f} %  {frame}")
+    """py-spy's samples of ingest for `seconds` as collapsed stacks in `out`; the top functions printed."""
+    await asyncio.to_thread(record(pid, out, seconds=seconds).wait)
+    print("\n".join(summarise(out, "ingest during its run at 64 connections", top=25)))
 
 
 def serve(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
