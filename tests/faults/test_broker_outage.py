@@ -3,22 +3,14 @@ simulator's retry lands and the cart reaches the merchant. Stops and starts the 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
 from cartio_platform.testing import wait_until
 from cartio_platform.testing.system import System
 
+from .harness import rabbitmqctl
+
 pytestmark = pytest.mark.faults
-
-
-def rabbitmqctl(*args: str) -> None:
-    ctl = shutil.which("rabbitmqctl")
-    if ctl is None:
-        pytest.fail("this test stops and starts the local RabbitMQ and needs rabbitmqctl on PATH", pytrace=False)
-    subprocess.run([ctl, *args], check=True, capture_output=True, timeout=120)
 
 
 async def test_webhooks_refused_while_the_broker_is_down_land_once_it_is_back(system: System) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,9 @@ from .harness import Workload, rabbitmqctl
 
 pytestmark = pytest.mark.faults
 
-PG_CLUSTER = ["15", "main"]
+# The local cluster, as scripts/ensure-infra.sh finds it: the one version under /etc/postgresql.
+PG_CLUSTER = [sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1] if Path("/etc/postgresql").is_dir()
+              else "15", "main"]
 
 
 def pg_ctlcluster(action: str) -> None:
