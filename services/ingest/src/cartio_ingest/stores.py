@@ -70,7 +70,8 @@ class StoreSecrets:
         if install is None:
             return Verdict.WRONG if self.loaded else Verdict.NOT_YET
         current = webhook_secret_matches(self._key, store_hash, presented, install.nonce)
-        pending = install.pending is not None and webhook_secret_matches(
+        # The pending secret only for a webhook the current one does not sign: one HMAC per webhook as a rule.
+        pending = not current and install.pending is not None and webhook_secret_matches(
             self._key, store_hash, presented, install.pending)
         if not (current or pending):
             return Verdict.WRONG
